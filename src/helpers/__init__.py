@@ -1,0 +1,16 @@
+"""Ayudantes del curso «ETL por lotes vs. ETL en streaming».
+
+Cada módulo se ocupa de una sola cosa:
+
+- ``paths``: dónde viven el proyecto, los jars y los datos del broker.
+- ``java``: encontrar Java y comprobar su versión.
+- ``errors``: los errores del curso, con mensajes en español que dicen qué hacer.
+- ``kafka_local``: arrancar, parar y consultar el broker local de Kafka (KRaft).
+- ``topics``: crear y borrar tópicos, producir y leer eventos JSON.
+- ``flink``: los entornos de PyFlink (DataStream y Table/SQL) con el conector de Kafka.
+- ``environment``: la comprobación del entorno con líneas ``[OK]`` / ``[FALLA]``.
+- ``sources``: generadores de datos deterministas (con semilla).
+- ``plots``: gráficas de las salidas de las ventanas.
+"""
+
+__version__ = "0.1.0"

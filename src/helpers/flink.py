@@ -1,0 +1,110 @@
+"""Entornos de PyFlink listos para leer y escribir en Kafka.
+
+Dos formas de ejecutar un *job* (trabajo) de Flink, detrás de las mismas funciones:
+
+- ``local`` (por defecto): un mini-clúster embebido dentro del proceso de Python.
+- ``remote``: un clúster aparte (JobManager + TaskManagers). Se elige con
+  ``CURSO_FLINK_MODE=remote`` y la dirección REST en ``CURSO_FLINK_REST`` (``127.0.0.1:8081``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from helpers import paths
+from helpers.errors import JarsMissingError, JavaVersionError
+from helpers.java import MAX_JAVA_FOR_FLINK, java_info
+
+if TYPE_CHECKING:
+    from pyflink.datastream import StreamExecutionEnvironment
+    from pyflink.table import TableEnvironment
+
+CONNECTOR_GLOB = "flink-sql-connector-kafka-*.jar"
+
+
+def connector_jar() -> Path:
+    """Ruta del jar ``flink-sql-connector-kafka`` (lo copia Maven con ``make jars``)."""
+    jars = sorted((paths.jars_dir() / "flink").glob(CONNECTOR_GLOB))
+    if not jars:
+        raise JarsMissingError(
+            f"Falta el jar del conector de Kafka para Flink en {paths.jars_dir() / 'flink'}.\n"
+            "Sin él, Flink responde «Could not find any factory for identifier 'kafka'».\n"
+            "Descárgalo con Maven desde la raíz del curso:  make jars"
+        )
+    return jars[-1]
+
+
+def check_java_for_flink() -> int:
+    """Comprueba que el Java que usará PyFlink sea 17..21 y devuelve su versión mayor."""
+    info = java_info()
+    if info.major > MAX_JAVA_FOR_FLINK:
+        raise JavaVersionError(
+            f"PyFlink usaría Java {info.major} ({info.executable}), pero Flink 2.2 solo está "
+            f"probado hasta Java {MAX_JAVA_FOR_FLINK}.\n"
+            "Apunta JAVA_HOME a un JDK 17, por ejemplo:\n"
+            "  export JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64"
+        )
+    return info.major
+
+
+def flink_mode() -> str:
+    """``"local"`` o ``"remote"`` según ``CURSO_FLINK_MODE``."""
+    mode = os.environ.get("CURSO_FLINK_MODE", "local").strip().lower()
+    if mode not in {"local", "remote"}:
+        raise ValueError(f"CURSO_FLINK_MODE debe ser 'local' o 'remote', no {mode!r}")
+    return mode
+
+
+def _configuration(parallelism: int, extra: dict[str, str] | None = None):
+    from pyflink.common import Configuration
+
+    config = Configuration()
+    config.set_string("pipeline.jars", connector_jar().as_uri())
+    config.set_string("parallelism.default", str(parallelism))
+    config.set_string("python.executable", sys.executable)
+    config.set_string("python.client.executable", sys.executable)
+    if flink_mode() == "remote":
+        host, _, port = os.environ.get("CURSO_FLINK_REST", "127.0.0.1:8081").rpartition(":")
+        config.set_string("execution.target", "remote")
+        config.set_string("rest.address", host)
+        config.set_string("rest.port", port)
+    for key, value in (extra or {}).items():
+        config.set_string(key, value)
+    return config
+
+
+def stream_env(parallelism: int = 1, extra: dict[str, str] | None = None) -> StreamExecutionEnvironment:
+    """Un ``StreamExecutionEnvironment`` (API DataStream) con el conector de Kafka cargado.
+
+    ``parallelism`` es cuántas «manos» trabajan a la vez en cada operador;
+    ``extra`` permite añadir opciones de configuración de Flink.
+    """
+    check_java_for_flink()
+    from pyflink.datastream import StreamExecutionEnvironment
+
+    env = StreamExecutionEnvironment.get_execution_environment(_configuration(parallelism, extra))
+    env.set_parallelism(parallelism)
+    env.set_python_executable(sys.executable)
+    return env
+
+
+def table_env(parallelism: int = 1, extra: dict[str, str] | None = None) -> TableEnvironment:
+    """Un ``TableEnvironment`` en modo *streaming* (Table API / SQL) con el conector de Kafka.
+
+    La zona horaria de la sesión es UTC, así las ventanas se ven igual en cualquier máquina.
+    """
+    check_java_for_flink()
+    from pyflink.table import EnvironmentSettings, TableEnvironment
+
+    settings = (
+        EnvironmentSettings.new_instance()
+        .in_streaming_mode()
+        .with_configuration(_configuration(parallelism, extra))
+        .build()
+    )
+    t_env = TableEnvironment.create(settings)
+    t_env.get_config().set("table.local-time-zone", "UTC")
+    return t_env

@@ -1,0 +1,433 @@
+"""El broker local de Kafka del curso: un proceso Java en 127.0.0.1, en modo KRaft.
+
+Uso desde la terminal::
+
+    python -m helpers.kafka_local start    # arranca (o reutiliza) el broker
+    python -m helpers.kafka_local status   # dice la verdad: corriendo o no
+    python -m helpers.kafka_local logs     # últimas líneas del log del broker
+    python -m helpers.kafka_local stop     # detiene solo el broker que arrancamos
+
+Variables de entorno (con sus valores por defecto):
+
+- ``CURSO_KAFKA_PORT`` (9092): puerto de los clientes.
+- ``CURSO_KAFKA_CONTROLLER_PORT`` (9093): puerto del controlador KRaft.
+- ``CURSO_KAFKA_DIR`` (``<raíz>/.kafka``): datos, logs, configuración y PID.
+- ``CURSO_JARS_DIR`` (``<raíz>/.jars``): jars que resuelve Maven.
+- ``CURSO_KAFKA_HEAP`` (512m): memoria máxima de la JVM del broker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpers import paths
+from helpers.errors import (
+    BrokerStartError,
+    BrokerUnavailableError,
+    CourseError,
+    JarsMissingError,
+    PortBusyError,
+)
+from helpers.java import java_info
+
+HOST = "127.0.0.1"
+READY_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 30.0
+MAIN_CLASS = "kafka.Kafka"
+STORAGE_TOOL = "kafka.tools.StorageTool"
+
+
+@dataclass(frozen=True)
+class BrokerConfig:
+    """Dónde escucha el broker y dónde guarda sus cosas."""
+
+    port: int
+    controller_port: int
+    data_dir: Path
+    jars_dir: Path
+    heap: str = "512m"
+
+    @classmethod
+    def from_env(cls) -> BrokerConfig:
+        """Lee la configuración de las variables ``CURSO_*`` (o usa los valores por defecto)."""
+        return cls(
+            port=int(os.environ.get("CURSO_KAFKA_PORT", "9092")),
+            controller_port=int(os.environ.get("CURSO_KAFKA_CONTROLLER_PORT", "9093")),
+            data_dir=paths.kafka_data_dir(),
+            jars_dir=paths.jars_dir() / "kafka",
+            heap=os.environ.get("CURSO_KAFKA_HEAP", "512m"),
+        )
+
+    @property
+    def bootstrap(self) -> str:
+        """Dirección para los clientes, p. ej. ``127.0.0.1:9092``."""
+        return f"{HOST}:{self.port}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.data_dir / "broker.pid"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_dir / "server.log"
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.data_dir / "datos"
+
+    @property
+    def properties_file(self) -> Path:
+        return self.data_dir / "server.properties"
+
+
+def default_config() -> BrokerConfig:
+    """La configuración del broker según el entorno actual."""
+    return BrokerConfig.from_env()
+
+
+# --- Comprobaciones previas -------------------------------------------------
+
+
+def classpath(config: BrokerConfig) -> str:
+    """Classpath con los jars del broker; si faltan, dice cómo conseguirlos."""
+    jars = sorted(config.jars_dir.glob("*.jar"))
+    if not any(jar.name.startswith("kafka_2.13-") for jar in jars):
+        raise JarsMissingError(
+            f"Faltan los jars del broker de Kafka en {config.jars_dir}.\n"
+            "Descárgalos con Maven desde la raíz del curso:  make jars\n"
+            "(equivale a: mvn -q -f jvm/pom.xml package)"
+        )
+    return os.pathsep.join(str(jar) for jar in jars)
+
+
+def port_is_free(port: int) -> bool:
+    """``True`` si nadie escucha en ``127.0.0.1:port`` y podemos ocuparlo."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _check_ports(config: BrokerConfig) -> None:
+    for name, port, var in (
+        ("clientes", config.port, "CURSO_KAFKA_PORT"),
+        ("controlador", config.controller_port, "CURSO_KAFKA_CONTROLLER_PORT"),
+    ):
+        if not port_is_free(port):
+            raise PortBusyError(
+                f"El puerto {port} ({name} de Kafka) ya está ocupado por otro programa.\n"
+                f"Averigua cuál es con:  ss -ltnp 'sport = :{port}'   (o lsof -i :{port})\n"
+                f"Detén ese programa, o usa otro puerto:  {var}=<puerto> make lab"
+            )
+
+
+# --- Proceso -----------------------------------------------------------------
+
+
+def _read_pid(config: BrokerConfig) -> int | None:
+    try:
+        return int(config.pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _is_our_broker(pid: int, config: BrokerConfig) -> bool:
+    """``True`` si ``pid`` vive y es un broker de Kafka con *nuestra* configuración."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (FileNotFoundError, PermissionError, ProcessLookupError):
+        return _pid_alive(pid) and sys.platform != "linux"
+    args = [part.decode(errors="replace") for part in cmdline]
+    return MAIN_CLASS in args and str(config.properties_file) in args
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def running_pid(config: BrokerConfig | None = None) -> int | None:
+    """El PID del broker que arrancamos, si sigue vivo; ``None`` si no."""
+    config = config or default_config()
+    pid = _read_pid(config)
+    if pid is not None and _is_our_broker(pid, config):
+        return pid
+    return None
+
+
+def is_ready(bootstrap: str, timeout_s: float = 5.0) -> bool:
+    """``True`` si el broker en ``bootstrap`` responde a una petición de metadatos."""
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaError
+
+    host, _, port = bootstrap.rpartition(":")
+    try:  # primero un intento barato: ¿alguien acepta conexiones en ese puerto?
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except OSError:
+        return False
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap,
+            request_timeout_ms=int(timeout_s * 1000),
+            bootstrap_timeout_ms=int(timeout_s * 1000),
+        )
+    except (KafkaError, OSError, ValueError):
+        return False
+    try:
+        admin.describe_cluster()
+        return True
+    except (KafkaError, OSError):
+        return False
+    finally:
+        admin.close()
+
+
+def tail_log(config: BrokerConfig | None = None, lines: int = 30) -> str:
+    """Las últimas ``lines`` líneas del log del broker (o de su salida estándar)."""
+    config = config or default_config()
+    for candidate in (config.log_file, config.log_dir / "kafka.out"):
+        if candidate.is_file() and candidate.stat().st_size:
+            text = candidate.read_text(errors="replace").splitlines()
+            return "\n".join(text[-lines:])
+    return "(el broker no escribió nada en el log)"
+
+
+# --- Arranque ----------------------------------------------------------------
+
+
+def _write_config(config: BrokerConfig) -> None:
+    config.log_dir.mkdir(parents=True, exist_ok=True)
+    config.storage_dir.mkdir(parents=True, exist_ok=True)
+    props = {
+        "process.roles": "broker,controller",
+        "node.id": "1",
+        "controller.quorum.voters": f"1@{HOST}:{config.controller_port}",
+        "listeners": f"PLAINTEXT://{HOST}:{config.port},CONTROLLER://{HOST}:{config.controller_port}",
+        "advertised.listeners": f"PLAINTEXT://{HOST}:{config.port}",
+        "controller.listener.names": "CONTROLLER",
+        "inter.broker.listener.name": "PLAINTEXT",
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "log.dirs": str(config.storage_dir),
+        "num.partitions": "1",
+        "offsets.topic.replication.factor": "1",
+        "offsets.topic.num.partitions": "1",
+        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.min.isr": "1",
+        "share.coordinator.state.topic.replication.factor": "1",
+        "share.coordinator.state.topic.min.isr": "1",
+        "group.initial.rebalance.delay.ms": "0",
+        "auto.create.topics.enable": "false",
+        "delete.topic.enable": "true",
+        "log.retention.hours": "168",
+    }
+    text = "# Generado por helpers.kafka_local: no lo edites a mano.\n"
+    text += "".join(f"{key}={value}\n" for key, value in props.items())
+    config.properties_file.write_text(text)
+    (config.data_dir / "log4j2.properties").write_text(
+        "# Generado por helpers.kafka_local\n"
+        "rootLogger.level = INFO\n"
+        "rootLogger.appenderRef.file.ref = archivo\n"
+        "appender.file.type = File\n"
+        "appender.file.name = archivo\n"
+        f"appender.file.fileName = {config.log_file}\n"
+        "appender.file.layout.type = PatternLayout\n"
+        "appender.file.layout.pattern = [%d] %p %m (%c)%n\n"
+    )
+
+
+def _java_command(config: BrokerConfig, java: Path) -> list[str]:
+    return [
+        str(java),
+        f"-Xmx{config.heap}",
+        "-Xms128m",
+        "-XX:+UseG1GC",
+        "-XX:MaxGCPauseMillis=20",
+        "-Djava.awt.headless=true",
+        f"-Dlog4j2.configurationFile={config.data_dir / 'log4j2.properties'}",
+        "-cp",
+        classpath(config),
+    ]
+
+
+def _format_storage(config: BrokerConfig, java: Path) -> None:
+    if (config.storage_dir / "meta.properties").is_file():
+        return
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    cmd = _java_command(config, java) + [
+        STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(config.properties_file),
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        raise BrokerStartError(
+            "No pude formatear el almacenamiento de Kafka (kafka.tools.StorageTool).\n"
+            f"{(result.stderr or result.stdout).strip()[-2000:]}\n"
+            f"Si la carpeta {config.data_dir} viene de otra versión, bórrala con  make clean"
+        )
+
+
+def start(config: BrokerConfig | None = None, timeout_s: float = READY_TIMEOUT_S) -> tuple[int, bool]:
+    """Arranca el broker (o reutiliza el que ya corre) y espera a que responda.
+
+    Devuelve ``(pid, arrancado)``; ``arrancado`` es ``False`` si ya estaba corriendo.
+    """
+    config = config or default_config()
+    pid = running_pid(config)
+    if pid is not None:
+        if is_ready(config.bootstrap):
+            return pid, False
+        _wait_ready(config, pid, timeout_s)
+        return pid, False
+    java = java_info().executable
+    classpath(config)  # falla pronto y claro si faltan los jars
+    _check_ports(config)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    _write_config(config)
+    _format_storage(config, java)
+    out = (config.log_dir / "kafka.out").open("ab")
+    process = subprocess.Popen(
+        _java_command(config, java) + [MAIN_CLASS, str(config.properties_file)],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        cwd=config.data_dir,
+        start_new_session=True,
+    )
+    out.close()
+    config.pid_file.write_text(f"{process.pid}\n")
+    _wait_ready(config, process.pid, timeout_s, process)
+    return process.pid, True
+
+
+def _wait_ready(
+    config: BrokerConfig, pid: int, timeout_s: float, process: subprocess.Popen | None = None
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        exited = process.poll() is not None if process else not _pid_alive(pid)
+        if exited:
+            config.pid_file.unlink(missing_ok=True)
+            raise BrokerStartError(
+                "El broker de Kafka terminó mientras arrancaba. Últimas líneas del log:\n"
+                f"{tail_log(config)}\n"
+                f"Log completo en {config.log_file}"
+            )
+        if is_ready(config.bootstrap, timeout_s=2.0):
+            return
+        time.sleep(0.3)
+    raise BrokerStartError(
+        f"El broker (PID {pid}) no respondió en {timeout_s:.0f} s en {config.bootstrap}.\n"
+        f"Últimas líneas del log:\n{tail_log(config)}\n"
+        "Prueba  python -m helpers.kafka_local stop  y vuelve a arrancarlo."
+    )
+
+
+# --- Parada y estado -----------------------------------------------------------
+
+
+def stop(config: BrokerConfig | None = None, timeout_s: float = STOP_TIMEOUT_S) -> bool:
+    """Detiene el broker que arrancamos (solo ese PID). ``True`` si había uno que parar."""
+    config = config or default_config()
+    pid = running_pid(config)
+    config_pid = _read_pid(config)
+    if pid is None:
+        if config_pid is not None:
+            config.pid_file.unlink(missing_ok=True)  # PID viejo de un broker que ya no existe
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and _pid_alive(pid) and _is_our_broker(pid, config):
+        time.sleep(0.2)
+    if _pid_alive(pid) and _is_our_broker(pid, config):
+        os.kill(pid, signal.SIGKILL)
+    config.pid_file.unlink(missing_ok=True)
+    return True
+
+
+def ensure_running(config: BrokerConfig | None = None) -> str:
+    """Garantiza que haya un broker respondiendo y devuelve su dirección ``bootstrap``."""
+    config = config or default_config()
+    start(config)
+    return config.bootstrap
+
+
+def require_broker(bootstrap: str) -> None:
+    """Lanza ``BrokerUnavailableError`` (en español) si nadie responde en ``bootstrap``."""
+    if not is_ready(bootstrap):
+        raise BrokerUnavailableError(
+            f"No hay un broker de Kafka respondiendo en {bootstrap}.\n"
+            "Arráncalo con  make kafka  (o  python -m helpers.kafka_local start).\n"
+            "Si ya lo habías arrancado, mira qué pasó con  python -m helpers.kafka_local logs"
+        )
+
+
+def status_text(config: BrokerConfig | None = None) -> tuple[bool, str]:
+    """``(corriendo, texto)`` con el estado real del broker."""
+    config = config or default_config()
+    pid = running_pid(config)
+    if pid is None:
+        if _read_pid(config) is not None:
+            return False, (
+                "Kafka NO está corriendo: el archivo de PID apunta a un proceso que ya terminó.\n"
+                f"Últimas líneas del log:\n{tail_log(config, 10)}"
+            )
+        return False, "Kafka NO está corriendo. Arráncalo con  make kafka"
+    if is_ready(config.bootstrap):
+        return True, f"Kafka está corriendo (PID {pid}) y responde en {config.bootstrap}"
+    return False, f"El proceso de Kafka (PID {pid}) existe pero NO responde en {config.bootstrap}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Punto de entrada de ``python -m helpers.kafka_local``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.kafka_local",
+        description="Broker local de Kafka del curso (KRaft, 127.0.0.1).",
+    )
+    parser.add_argument("command", choices=["start", "stop", "status", "logs"])
+    parser.add_argument("-n", "--lines", type=int, default=40, help="líneas de log a mostrar")
+    args = parser.parse_args(argv)
+    config = default_config()
+    try:
+        if args.command == "start":
+            began = time.monotonic()
+            pid, started = start(config)
+            if started:
+                print(f"Kafka listo en {config.bootstrap} (PID {pid}, {time.monotonic() - began:.1f} s)")
+            else:
+                print(f"Kafka ya estaba corriendo en {config.bootstrap} (PID {pid}); lo reutilizo")
+        elif args.command == "stop":
+            print("Kafka detenido" if stop(config) else "No había un broker nuestro que detener")
+        elif args.command == "status":
+            running, text = status_text(config)
+            print(text)
+            return 0 if running else 3
+        else:
+            print(tail_log(config, args.lines))
+    except CourseError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
