@@ -1,0 +1,78 @@
+# Curso «ETL por lotes vs. ETL en streaming»: las órdenes del día a día.
+#   make lab    instala lo necesario, arranca Kafka y abre JupyterLab
+#   make test   instala lo que falte, arranca Kafka y ejecuta pytest + nbval en todos los cuadernos
+# Cada objetivo se puede repetir: lo que ya está hecho se salta.
+
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+KERNEL := curso-etl
+NBVAL_CELL_TIMEOUT ?= 600
+
+# Las marcas (stamps) evitan repetir instalaciones: se rehacen solo si cambia su receta.
+VENV_STAMP := $(VENV)/.instalado
+JARS_STAMP := .jars/.listo
+KERNEL_STAMP := $(VENV)/.kernel
+
+.PHONY: help prereqs setup venv jars kafka kernel lab test test-py test-nb stop clean bench
+
+help:
+	@echo "Órdenes: make lab | make test | make stop | make clean | make bench"
+
+prereqs:
+	@bash scripts/check_prereqs.sh $(PYTHON)
+
+$(VENV_STAMP): pyproject.toml
+	@echo "==> Creando el entorno de Python en $(VENV) e instalando las dependencias fijadas (la primera vez tarda unos minutos)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -e ".[dev]"
+	@touch $@
+
+$(JARS_STAMP): jvm/pom.xml
+	@echo "==> Descargando con Maven los jars de Kafka y del conector de Flink en .jars/"
+	@rm -rf .jars/kafka .jars/flink
+	@mvn -q -B -f jvm/pom.xml package
+	@touch $@
+
+$(KERNEL_STAMP): $(VENV_STAMP)
+	@echo "==> Registrando el kernel de Jupyter «$(KERNEL)» del entorno del curso"
+	@$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3.11 (curso ETL)" >/dev/null
+	@touch $@
+
+venv: prereqs $(VENV_STAMP)
+jars: prereqs $(JARS_STAMP)
+kernel: $(KERNEL_STAMP)
+setup: prereqs $(VENV_STAMP) $(JARS_STAMP) $(KERNEL_STAMP)
+	@echo "==> Entorno listo (Python, PyFlink, Kafka y jars)"
+
+kafka: setup
+	@echo "==> Arrancando Kafka en 127.0.0.1 (o reutilizando el que ya corre)"
+	@$(PY) -m helpers.kafka_local start
+
+lab: kafka
+	@echo "==> Abriendo JupyterLab en notebooks/ (Ctrl+C para salir; Kafka sigue corriendo hasta 'make stop')"
+	@$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks
+
+# make test arranca Kafka si no estaba corriendo y, en ese caso, lo detiene al terminar.
+test: setup
+	@if $(PY) -m helpers.kafka_local status >/dev/null 2>&1; then started=0; \
+	  echo "==> Kafka ya estaba corriendo: lo uso y lo dejo corriendo"; \
+	else started=1; echo "==> Arrancando Kafka para las pruebas"; \
+	  $(PY) -m helpers.kafka_local start || exit 1; fi; \
+	echo "==> pytest + nbval: pruebas de los ayudantes contra el broker real y todos los cuadernos de notebooks/"; \
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT); rc=$$?; \
+	if [ $$started = 1 ]; then echo "==> Deteniendo el Kafka que arrancaron las pruebas"; $(PY) -m helpers.kafka_local stop; fi; \
+	exit $$rc
+
+stop:
+	@echo "==> Deteniendo el broker de Kafka del curso"
+	@if [ -x $(PY) ]; then $(PY) -m helpers.kafka_local stop; else echo "No hay entorno: nada que detener"; fi
+
+clean: stop
+	@echo "==> Borrando datos del broker (.kafka/), jars (.jars/) y el entorno ($(VENV))"
+	@rm -rf .kafka .jars jvm/target $(VENV)
+
+bench: setup
+	@echo "==> Midiendo: arranque del broker, primer job de PyFlink y memoria (ver bench/README.md)"
+	@$(PY) -m helpers.bench

@@ -1,0 +1,1 @@
+"""Generadores de datos deterministas: la misma semilla da siempre los mismos eventos."""
