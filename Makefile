@@ -8,6 +8,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 KERNEL := curso-etl
 NBVAL_CELL_TIMEOUT ?= 600
+# Jupyter se niega a correr como root (p. ej. en un contenedor) salvo que se le pida.
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # Las marcas (stamps) evitan repetir instalaciones: se rehacen solo si cambia su receta.
 VENV_STAMP := $(VENV)/.instalado
@@ -52,7 +54,7 @@ kafka: setup
 
 lab: kafka
 	@echo "==> Abriendo JupyterLab en notebooks/ (Ctrl+C para salir; Kafka sigue corriendo hasta 'make stop')"
-	@$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks
+	@$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks $(LAB_ROOT_FLAG)
 
 # make test arranca Kafka si no estaba corriendo y, en ese caso, lo detiene al terminar.
 test: setup

@@ -4,7 +4,8 @@ Dos formas de ejecutar un *job* (trabajo) de Flink, detrás de las mismas funcio
 
 - ``local`` (por defecto): un mini-clúster embebido dentro del proceso de Python.
 - ``remote``: un clúster aparte (JobManager + TaskManagers). Se elige con
-  ``CURSO_FLINK_MODE=remote`` y la dirección REST en ``CURSO_FLINK_REST`` (``127.0.0.1:8081``).
+  ``CURSO_FLINK_MODE=remote``, la dirección REST en ``CURSO_FLINK_REST`` (``127.0.0.1:8081``) y
+  el Python de los workers en ``CURSO_FLINK_PYTHON`` (``python``).
 """
 
 from __future__ import annotations
@@ -64,9 +65,12 @@ def _configuration(parallelism: int, extra: dict[str, str] | None = None):
     config = Configuration()
     config.set_string("pipeline.jars", connector_jar().as_uri())
     config.set_string("parallelism.default", str(parallelism))
-    config.set_string("python.executable", sys.executable)
     config.set_string("python.client.executable", sys.executable)
-    if flink_mode() == "remote":
+    if flink_mode() == "local":
+        config.set_string("python.executable", sys.executable)
+    else:
+        # En un clúster aparte, los workers usan su propio Python (p. ej. el de la imagen de Docker).
+        config.set_string("python.executable", os.environ.get("CURSO_FLINK_PYTHON", "python"))
         host, _, port = os.environ.get("CURSO_FLINK_REST", "127.0.0.1:8081").rpartition(":")
         config.set_string("execution.target", "remote")
         config.set_string("rest.address", host)
@@ -87,7 +91,8 @@ def stream_env(parallelism: int = 1, extra: dict[str, str] | None = None) -> Str
 
     env = StreamExecutionEnvironment.get_execution_environment(_configuration(parallelism, extra))
     env.set_parallelism(parallelism)
-    env.set_python_executable(sys.executable)
+    if flink_mode() == "local":
+        env.set_python_executable(sys.executable)
     return env
 
 

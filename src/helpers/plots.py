@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 
 def window_label(start: pd.Timestamp, end: pd.Timestamp) -> str:
@@ -37,6 +38,7 @@ def window_bars(
     ax.set_xlabel("Ventana de tiempo del evento (UTC)")
     ax.set_ylabel(ylabel)
     ax.tick_params(axis="x", labelrotation=30)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.margins(y=0.15)
     ax.figure.tight_layout()
     return ax

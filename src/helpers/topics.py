@@ -26,14 +26,16 @@ Event = Mapping[str, Any]
 class JsonSerializer(Serializer):
     """Convierte un diccionario en bytes JSON (UTF-8, acentos sin escapar)."""
 
-    def serialize(self, topic: str, value: Any) -> bytes:
+    def serialize(self, topic: str, headers: list[tuple[str, bytes]], value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False).encode("utf-8")
 
 
 class KeySerializer(Serializer):
     """Convierte una clave de texto en bytes UTF-8 (``None`` queda sin clave)."""
 
-    def serialize(self, topic: str, value: str | None) -> bytes | None:
+    def serialize(
+        self, topic: str, headers: list[tuple[str, bytes]], value: str | None
+    ) -> bytes | None:
         return None if value is None else value.encode("utf-8")
 
 
