@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 from collections.abc import Iterator
@@ -10,6 +11,20 @@ from pathlib import Path
 import pytest
 
 from helpers import kafka_local
+
+
+@pytest.fixture(autouse=True)
+def _restore_environ() -> Iterator[None]:
+    """Deja ``os.environ`` como estaba después de cada prueba.
+
+    Un job de DataStream con funciones de Python corre en modo *loopback* dentro de este mismo
+    proceso, y PyFlink le deja ``PYFLINK_GATEWAY_DISABLED=true`` en el entorno. Si esa variable
+    llegara a los kernels que nbval arranca después, ningún cuaderno podría crear su entorno de Flink.
+    """
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 @pytest.fixture(scope="session")

@@ -50,3 +50,18 @@ def test_explicit_partition_and_non_json_values(bootstrap, topic_name):
     back = topics.read_topic(topic_name, bootstrap)
     assert back.groupby("partition").size().to_dict() == {0: 3, 1: 3}
     assert all(v["x"] % 2 == p for p, v in zip(back["partition"], back["value"]))
+
+
+def test_old_event_times_are_not_deleted_by_retention(bootstrap, topic_name):
+    """El broker no aplica retención por tiempo: eventos de enero de 2026 no se borran."""
+    from kafka import KafkaAdminClient
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    topics.create_topic(topic_name, 1, bootstrap=bootstrap)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        resource = ConfigResource(ConfigResourceType.TOPIC, topic_name)
+        described = admin.describe_configs([resource], config_filter="all")
+    finally:
+        admin.close()
+    assert described["topic"][topic_name]["retention.ms"]["value"] == "-1"

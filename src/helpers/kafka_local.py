@@ -239,7 +239,10 @@ def _write_config(config: BrokerConfig) -> None:
         "group.initial.rebalance.delay.ms": "0",
         "auto.create.topics.enable": "false",
         "delete.topic.enable": "true",
-        "log.retention.hours": "168",
+        # Los eventos del curso traen tiempos del evento fijos (enero de 2026). La retención por
+        # tiempo de Kafka se mide con el timestamp de los registros, así que con 7 días borraría
+        # esos datos en la siguiente revisión (cada 5 min). Sin límite de tiempo: nada se pierde.
+        "log.retention.ms": "-1",
     }
     text = "# Generado por helpers.kafka_local: no lo edites a mano.\n"
     text += "".join(f"{key}={value}\n" for key, value in props.items())
