@@ -34,7 +34,7 @@ $(VENV_STAMP): pyproject.toml
 $(JARS_STAMP): jvm/pom.xml
 	@echo "==> Descargando con Maven los jars de Kafka y del conector de Flink en .jars/"
 	@rm -rf .jars/kafka .jars/flink
-	@mvn -q -B -f jvm/pom.xml package
+	@mvn -q -B -Dstyle.color=never -f jvm/pom.xml package
 	@touch $@
 
 $(KERNEL_STAMP): $(VENV_STAMP)

@@ -163,7 +163,7 @@ def readme_compatibility_table(text: str) -> list[str]:
 # --- pyproject.toml y jvm/pom.xml --------------------------------------------
 
 
-def test_pyproject_fija_versiones_exactas() -> None:
+def test_pyproject_pins_exact_versions() -> None:
     flink = pin("apache-flink")
     kafka_python = pin("kafka-python")
     assert re.fullmatch(r"\d+\.\d+\.\d+", flink), (
@@ -174,7 +174,7 @@ def test_pyproject_fija_versiones_exactas() -> None:
     )
 
 
-def test_pom_define_versiones_de_kafka_y_del_conector() -> None:
+def test_pom_defines_kafka_and_connector_versions() -> None:
     kafka = pom_property("kafka.version")
     connector = pom_property("flink.connector.version")
     assert re.fullmatch(r"\d+\.\d+\.\d+", kafka), (
@@ -185,7 +185,7 @@ def test_pom_define_versiones_de_kafka_y_del_conector() -> None:
     )
 
 
-def test_conector_corresponde_a_la_version_de_flink() -> None:
+def test_connector_matches_flink_minor() -> None:
     flink = pin("apache-flink")
     connector = pom_property("flink.connector.version")
     suffix = connector.rpartition("-")[2]
@@ -198,7 +198,7 @@ def test_conector_corresponde_a_la_version_de_flink() -> None:
 # --- environment.yml -----------------------------------------------------------
 
 
-def test_environment_yml_fija_python_java_y_herramientas() -> None:
+def test_environment_yml_pins_python_java_and_tools() -> None:
     env = load_yaml(ENVIRONMENT)
     assert env.get("name") == "curso-etl-streaming", (
         "El entorno de conda debe llamarse curso-etl-streaming"
@@ -220,7 +220,7 @@ def test_environment_yml_fija_python_java_y_herramientas() -> None:
     )
 
 
-def test_environment_yml_instala_el_proyecto_con_pip() -> None:
+def test_environment_yml_installs_project_with_pip() -> None:
     lines = pip_requirements(load_yaml(ENVIRONMENT))
     requirements = [line.replace('"', "").replace("'", "") for line in lines]
     assert "-e .[dev]" in requirements, (
@@ -232,7 +232,7 @@ def test_environment_yml_instala_el_proyecto_con_pip() -> None:
 # --- docker-compose.yml y docker/flink/Dockerfile ------------------------------
 
 
-def test_compose_usa_la_version_de_kafka_del_pom() -> None:
+def test_compose_uses_pom_kafka_version() -> None:
     kafka = compose_services().get("kafka")
     assert kafka is not None, "docker-compose.yml debe tener un servicio llamado kafka"
     expected = f"apache/kafka:{pom_property('kafka.version')}"
@@ -243,7 +243,7 @@ def test_compose_usa_la_version_de_kafka_del_pom() -> None:
 
 
 @pytest.mark.parametrize("service", ["jobmanager", "taskmanager"])
-def test_compose_construye_flink_con_las_versiones_fijadas(service: str) -> None:
+def test_compose_builds_flink_with_pinned_versions(service: str) -> None:
     build = built_services().get(service)
     assert build is not None, f"El servicio {service} debe construirse con docker/flink/Dockerfile"
     args = {key: str(value) for key, value in (build.get("args") or {}).items()}
@@ -263,7 +263,7 @@ def test_compose_construye_flink_con_las_versiones_fijadas(service: str) -> None
     )
 
 
-def test_compose_publica_puertos_solo_en_localhost() -> None:
+def test_compose_publishes_ports_on_localhost_only() -> None:
     for name, service in compose_services().items():
         assert service.get("network_mode") != "host", (
             f"{name} no debe usar network_mode: host (expondría todos sus puertos)"
@@ -275,7 +275,7 @@ def test_compose_publica_puertos_solo_en_localhost() -> None:
             )
 
 
-def test_dockerfile_de_flink_usa_los_argumentos_de_version() -> None:
+def test_flink_dockerfile_uses_version_args() -> None:
     for service, build in built_services().items():
         dockerfile = ROOT / build.get("context", ".") / build.get("dockerfile", "Dockerfile")
         assert dockerfile.exists(), f"{service}: falta {dockerfile.relative_to(ROOT)}"
@@ -316,7 +316,7 @@ def test_dockerfile_de_flink_usa_los_argumentos_de_version() -> None:
 # --- README.md -------------------------------------------------------------------
 
 
-def test_readme_tabla_de_compatibilidad_nombra_cada_version() -> None:
+def test_readme_compatibility_table_names_each_version() -> None:
     if not README.exists():
         pytest.skip("README.md todavía no existe")
     rows = readme_compatibility_table(README.read_text(encoding="utf-8"))
