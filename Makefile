@@ -33,8 +33,8 @@ $(VENV_STAMP): pyproject.toml
 
 $(JARS_STAMP): jvm/pom.xml
 	@echo "==> Descargando con Maven los jars de Kafka y del conector de Flink en .jars/"
-	@rm -rf .jars/kafka .jars/flink
-	@mvn -q -B -Dstyle.color=never -f jvm/pom.xml package
+	@rm -rf .jars/kafka .jars/flink && mkdir -p .jars
+	@mvn -q -B -f jvm/pom.xml package > .jars/maven.log 2>&1 || { cat .jars/maven.log; exit 1; }
 	@touch $@
 
 $(KERNEL_STAMP): $(VENV_STAMP)
