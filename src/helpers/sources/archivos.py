@@ -1,4 +1,4 @@
-"""Metadatos de archivos de una carpeta compartida: lo que vería un vigilante del sistema de archivos.
+"""Metadatos de archivos de una carpeta compartida, como los reporta un vigilante de archivos.
 
 Cada evento es ``{"path", "size_bytes", "mime_type", "modified_time", "owner", "event_time",
 "arrival_time"}``. ``modified_time`` es el mismo instante que ``event_time``, pero en texto

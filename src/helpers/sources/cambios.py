@@ -3,7 +3,8 @@
 Cada evento es ``{"op", "table", "key", "before", "after", "version", "lsn", "node",
 "event_time", "arrival_time"}``:
 
-- ``op``: ``"insert"`` (``before`` es ``None``), ``"update"`` o ``"delete"`` (``after`` es ``None``);
+- ``op``: ``"insert"`` (``before`` es ``None``), ``"update"`` o ``"delete"``
+  (``after`` es ``None``);
 - ``key``: la llave primaria como texto; ``table`` + ``key`` identifican la fila;
 - ``version``: 1 al insertar y +1 en cada cambio de esa fila;
 - ``node``: el nodo que guarda la fila (siempre el mismo para una fila);
@@ -60,7 +61,8 @@ def _can_update(table: str, row: Row) -> bool:
 def _updated(rng: random.Random, table: str, row: Row) -> Row:
     if table == "pedidos":
         return {**row, "estado": rng.choice(ORDER_FLOW[row["estado"]])}
-    return {**row, "existencias": max(0, row["existencias"] + rng.choice((-1, 1)) * rng.randint(1, 40))}
+    delta = rng.choice((-1, 1)) * rng.randint(1, 40)
+    return {**row, "existencias": max(0, row["existencias"] + delta)}
 
 
 _MAKERS: dict[str, Callable[[random.Random, int, Sequence[int]], tuple[str, Row]]] = {

@@ -146,9 +146,10 @@ def parse_factura(xml: str | bytes) -> dict[str, Any]:
     items = root.findall("cfdi:Conceptos/cfdi:Concepto", NS)
     if not items:
         raise InvalidInvoiceError("falta_campo", "cfdi:Conceptos/cfdi:Concepto")
-    conceptos = [{"clave_prod_serv": _get(c, "ClaveProdServ"), "descripcion": _get(c, "Descripcion"),
-                  "cantidad": _amount(c, "Cantidad"), "valor_unitario": _amount(c, "ValorUnitario"),
-                  "importe": _amount(c, "Importe")} for c in items]
+    conceptos = [{"clave_prod_serv": _get(c, "ClaveProdServ"),
+                  "descripcion": _get(c, "Descripcion"), "cantidad": _amount(c, "Cantidad"),
+                  "valor_unitario": _amount(c, "ValorUnitario"), "importe": _amount(c, "Importe")}
+                 for c in items]
     subtotal, total = _amount(root, "SubTotal"), _amount(root, "Total")
     iva = _amount(traslado, "Importe")
     declared_taxes = _amount(_find(root, "cfdi:Impuestos"), "TotalImpuestosTrasladados")

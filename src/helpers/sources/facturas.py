@@ -111,7 +111,8 @@ def invoices(count: int = 200, seed: int = 7, *, bad_rate: float = 0.1,
         if defect == "falta_total":
             total = None
         elif defect == "total_no_cuadra":  # olvidaron el IVA, o un error de captura
-            total = f"{subtotal if rng.random() < 0.5 else subtotal + iva + rng.randint(1, 500):.2f}"
+            wrong = subtotal if rng.random() < 0.5 else subtotal + iva + rng.randint(1, 500)
+            total = f"{wrong:.2f}"
         uuid = uuid_from(rng)
         comprobante = {
             "Version": "4.0", "Serie": seller["Serie"], "Folio": folio,

@@ -52,7 +52,7 @@ def _page_text(rng: random.Random, fake: Faker, title: str, page: int, when: int
 
 def ocr_pages(count: int = 300, seed: int = 7, *, noisy_rate: float = 0.1,
               start_ms: int = START_MS, timing: Timing = Timing()) -> list[dict[str, Any]]:
-    """``count`` páginas en orden de ``event_time`` (el último documento puede quedar incompleto)."""
+    """``count`` páginas en orden de ``event_time`` (el último documento puede quedar trunco)."""
     rng, fake = seeded(seed)
     stamps = schedule(count, rng, start_ms=start_ms, timing=timing)
     noisy = scatter_labels(rng, count, [(NOISY, count_for(noisy_rate, count))])

@@ -25,7 +25,7 @@ from faker import Faker
 from helpers.sources.rfc import company_rfc, person_rfc
 from helpers.sources.seeding import count_for, iso_utc, seeded
 from helpers.sources.sinks import csv_text
-from helpers.sources.timing import START_MS, Timing, schedule
+from helpers.sources.timing import START_MS, Timing, arrival_times
 
 HOUR_MS = 3_600_000
 KEYS = {"clientes": "cliente_id", "productos": "producto_id"}
@@ -50,9 +50,9 @@ CATALOG = (  # (clave del producto o servicio del SAT, descripción, precio mín
     ("80101500", "Consultoría de negocios (hora)", 800, 3_500),
     ("78101800", "Flete por carretera", 1_200, 9_000),
 )
-DUMP_TIMING = Timing(gap_ms=(HOUR_MS, HOUR_MS), base_delay_ms=30_000, jitter_ms=240_000,
-                     out_of_order_rate=0.0, late_rate=0.0)
-"""Un respaldo por hora; el archivo tarda de 30 s a 4.5 min en llegar, siempre en orden."""
+DUMP_TIMING = Timing(base_delay_ms=30_000, jitter_ms=240_000, out_of_order_rate=0.0,
+                     late_rate=0.0)
+"""El archivo de cada respaldo tarda de 30 s a 4.5 min en llegar (sale uno por hora)."""
 
 Rows = dict[int, dict[str, Any]]
 
@@ -146,27 +146,32 @@ def _evolve(table: str, rows: Rows, next_id: int, rng: random.Random, fake: Fake
 def backups(count: int = 6, seed: int = 7, *, customers: int = 50, products: int = 30,
             update_rate: float = 0.10, insert_rate: float = 0.04, delete_rate: float = 0.02,
             start_ms: int = START_MS) -> list[Dump]:
-    """``count`` respaldos, uno por hora desde ``start_ms``; el primero no trae cambios."""
+    """``count`` respaldos, uno por hora desde ``start_ms``; el primero no trae cambios.
+
+    Pedir más respaldos no cambia los primeros: ``backups(3) == backups(8)[:3]``, y
+    ``initial_tables(seed)`` es siempre el respaldo 0 (el que usan las facturas).
+    """
     rng, fake = seeded(seed)
-    stamps = schedule(count, rng, start_ms=start_ms, timing=DUMP_TIMING)
     past = start_ms - 365 * 24 * HOUR_MS  # las filas iniciales se tocaron durante el último año
     state: dict[str, Rows] = {}
     for table, size in (("clientes", customers), ("productos", products)):
         make = _FACTORIES[table][0]
-        state[table] = {k: make(rng, fake, k, rng.randint(past, start_ms)) for k in range(1, size + 1)}
+        state[table] = {k: make(rng, fake, k, rng.randint(past, start_ms))
+                        for k in range(1, size + 1)}
     next_ids = {table: len(rows) + 1 for table, rows in state.items()}
     rates = (update_rate, insert_rate, delete_rate)
     dumps = []
-    for number, stamp in enumerate(stamps):
+    for number in range(count):
+        taken = start_ms + number * HOUR_MS
         changes = []
         if number:
-            since = stamps[number - 1].event_time
             for table, rows in state.items():
-                changes += _evolve(table, rows, next_ids[table], rng, fake, rates, since,
-                                   stamp.event_time)
+                changes += _evolve(table, rows, next_ids[table], rng, fake, rates,
+                                   taken - HOUR_MS, taken)
                 next_ids[table] = max(next_ids[table], max(rows, default=0) + 1)
+        arrival = arrival_times([taken], rng, DUMP_TIMING)[0]
         tables = {t: [dict(rows[k]) for k in sorted(rows)] for t, rows in state.items()}
-        dumps.append(Dump(number, stamp.event_time, stamp.arrival_time, tables, changes))
+        dumps.append(Dump(number, taken, arrival, tables, changes))
     return dumps
 
 
