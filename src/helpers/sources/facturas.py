@@ -49,7 +49,7 @@ def _conceptos(rng: random.Random, products: Sequence[Row], negative: bool) -> l
     conceptos = []
     for i, product in enumerate(chosen):
         quantity = rng.randint(1, 10)
-        price = Decimal(f"{product['precio']:.2f}") * (-1 if i == flipped else 1)
+        price = money(Decimal(str(product["precio"]))) * (-1 if i == flipped else 1)
         conceptos.append({
             "ClaveProdServ": product["clave_prod_serv"], "Cantidad": str(quantity),
             "ClaveUnidad": "H87", "Descripcion": product["descripcion"],

@@ -24,8 +24,11 @@ la secuencia en orden de llegada y, para cada evento, ``atraso`` = el mayor ``ev
 
 Es exactamente la regla de Flink con ``WatermarkStrategy.for_bounded_out_of_orderness(d)``
 (marca de agua = máximo visto − d − 1 ms; un evento es tardío si su tiempo es ≤ la marca de
-agua) con ``d = late_after_ms`` y una marca de agua por evento. Con los valores por defecto, un
-tardío va ≥ 28 s detrás de la marca, así que cae en una ventana de 10 s ya cerrada.
+agua) con ``d = late_after_ms``, un solo flujo (p. ej. un tópico de una partición) y una marca
+de agua por evento. En Flink SQL, ``WATERMARK FOR ts AS ts - INTERVAL '10' SECOND`` no resta
+ese 1 ms: solo cambia un atraso de exactamente ``d``, que con ``Timing()`` no ocurre (ahí los
+atrasos caen por debajo de 8.5 s o por encima de 28 s). Un tardío va entonces ≥ 18 s detrás
+de la marca, así que su ventana de 10 s ya cerró y la ventana lo descarta.
 
 Con ``Timing()`` por defecto, los normales son siempre ``"a_tiempo"``, los desordenados nunca
 son ``"tardio"`` y los tardíos casi siempre lo son (solo los de los últimos ~2 min de la
