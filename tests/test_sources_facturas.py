@@ -155,3 +155,15 @@ def test_bad_rate_bounds():
     state = random.getstate()  # el generador nunca toca el azar global
     facturas.invoices(10)
     assert random.getstate() == state
+
+
+def test_tables_read_back_from_the_csv_backups_work_too():
+    import csv
+    import io
+
+    dump = respaldos.backups(1, seed=6)[0]
+    tables = {t: list(csv.DictReader(io.StringIO(respaldos.dump_csv(dump, t))))
+              for t in respaldos.KEYS}  # todo es texto, como al leer el CSV
+    from_csv = facturas.invoices(40, seed=6, bad_rate=0, customers=tables["clientes"],
+                                 products=tables["productos"])
+    assert [e["xml"] for e in from_csv] == [e["xml"] for e in facturas.invoices(40, 6, bad_rate=0)]
