@@ -92,7 +92,9 @@ def schedule(
     """``count`` pares (tiempo del evento, tiempo de llegada), en orden de tiempo del evento.
 
     El primer evento ocurre en ``start_ms``; entre uno y el siguiente pasan ``timing.gap_ms``.
-    Exactamente ``round(rate * count)`` eventos son desordenados y otros tantos tardíos.
+    Exactamente ``round(rate * count)`` eventos son desordenados y otros tantos tardíos. Como
+    esas fracciones se reparten sobre ``count``, otro ``count`` da otra secuencia entera
+    (``invoices(50)`` no es el principio de ``invoices(100)``): la semilla y ``count`` van juntos.
     """
     event_times = []
     clock = start_ms
