@@ -10,7 +10,7 @@ Cada módulo se ocupa de una sola cosa:
 - ``flink``: los entornos de PyFlink (DataStream y Table/SQL) con el conector de Kafka.
 - ``environment``: la comprobación del entorno con líneas ``[OK]`` / ``[FALLA]``.
 - ``sources``: generadores de datos deterministas (con semilla).
-- ``plots``: gráficas de las salidas de las ventanas.
+- ``plots``: gráficas (un módulo por tema: ventanas, lotes, Kafka...).
 """
 
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""Gráficas de las salidas de las ventanas (matplotlib), con etiquetas en español."""
+"""Gráficas de las salidas de las ventanas, compartidas por los cuadernos de ventanas."""
 
 from __future__ import annotations
 
