@@ -33,10 +33,11 @@ def labeled_hbars(
     colors = [RED if label in highlight else BLUE for label in labels]
     bars = ax.barh(labels, [value for _, value in ordered], color=colors)
     ax.bar_label(bars, labels=[fmt.format(value) for _, value in ordered], padding=3)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # pocas marcas: los números largos no chocan
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: fmt.format(value)))
     ax.set_title(title)
     ax.set_xlabel(xlabel)
-    ax.margins(x=0.18)
+    ax.margins(x=0.22)
     ax.figure.tight_layout()
     return ax
 
