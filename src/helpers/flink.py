@@ -21,7 +21,7 @@ from helpers.java import MAX_JAVA_FOR_FLINK, java_info
 
 if TYPE_CHECKING:
     from pyflink.datastream import StreamExecutionEnvironment
-    from pyflink.table import TableEnvironment
+    from pyflink.table import StreamTableEnvironment, TableEnvironment
 
 CONNECTOR_GLOB = "flink-sql-connector-kafka-*.jar"
 
@@ -111,5 +111,18 @@ def table_env(parallelism: int = 1, extra: dict[str, str] | None = None) -> Tabl
         .build()
     )
     t_env = TableEnvironment.create(settings)
+    t_env.get_config().set("table.local-time-zone", "UTC")
+    return t_env
+
+
+def stream_table_env(env: StreamExecutionEnvironment) -> StreamTableEnvironment:
+    """Un ``StreamTableEnvironment`` sobre ``env``: SQL y DataStream en el mismo job.
+
+    Sirve para declarar una fuente con SQL (``CREATE TABLE ... WATERMARK FOR``) y seguir con la
+    API DataStream (``to_data_stream``). Zona horaria de la sesión: UTC.
+    """
+    from pyflink.table import StreamTableEnvironment
+
+    t_env = StreamTableEnvironment.create(env)
     t_env.get_config().set("table.local-time-zone", "UTC")
     return t_env
