@@ -52,9 +52,10 @@ STYLE = r"""
 #set list(indent: 0pt, body-indent: 3pt, spacing: 0.42em)
 #show raw: set text(font: "DejaVu Sans Mono", size: 6.2pt)
 #show raw.where(block: false): highlight.with(fill: luma(236), extent: 0.8pt, top-edge: 0.9em)
+// Un bloque de código corto no se parte entre columnas; uno largo, sí (si no, dejaría huecos).
 #show raw.where(block: true): it => block(
   width: 100%, fill: luma(246), stroke: 0.4pt + luma(210), radius: 2pt,
-  inset: (x: 4pt, y: 3.5pt), above: 0.5em, below: 0.6em, it)
+  inset: (x: 4pt, y: 3.5pt), above: 0.5em, below: 0.6em, breakable: it.lines.len() > 16, it)
 #show heading: set text(hyphenate: false)
 #show heading.where(level: 1): it => place(top, float: true, scope: "parent", clearance: 4pt,
   text(14pt, weight: "bold", fill: rgb("#08306b"), it.body))
