@@ -20,6 +20,7 @@ esos guiones; las demás se ajustan a su contenido.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import re
 import sys
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers import paths
+from helpers.errors import CourseError
 
 SKIP_MARK = re.compile(r"<!--\s*no-ejecutar:\s*(?P<reason>.+?)\s*-->")
 FULL_WIDTH_MARK = re.compile(r"<!--\s*pdf:\s*ancho-completo\s*(?P<where>arriba|abajo)?\s*-->")
@@ -137,6 +139,17 @@ def snippets(markdown: str) -> list[Snippet]:
     return found
 
 
+def _renderer(module: str):
+    """Importa ``pypandoc`` o ``typst``; si faltan, dice cómo instalarlos."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise CourseError(
+            f"Falta {module}, que genera el PDF de la hoja. Instálalo con  make cheatsheet\n"
+            "(equivale a: .venv/bin/python -m pip install -e \".[cheatsheet]\")"
+        ) from error
+
+
 def _raw_typst(text: str) -> dict:
     return {"t": "RawBlock", "c": ["typst", text]}
 
@@ -193,8 +206,7 @@ def _set_widths(blocks: list[dict], widths: list[list[float] | None]) -> None:
 
 def to_typst(markdown: str) -> str:
     """El documento Typst completo: el estilo de la página y el Markdown convertido por pandoc."""
-    import pypandoc
-
+    pypandoc = _renderer("pypandoc")
     document = json.loads(pypandoc.convert_text(markdown, "json", format="gfm"))
     _set_widths(document["blocks"], _column_widths(markdown))
     document["blocks"] = _full_width(document["blocks"])
@@ -205,8 +217,7 @@ def to_typst(markdown: str) -> str:
 def build(source: Path | None = None, output: Path | None = None,
           png_dir: Path | None = None, ppi: int = 110) -> Path:
     """Convierte ``source`` (Markdown) en ``output`` (PDF A4) y, si se pide, en PNG por página."""
-    import typst
-
+    typst = _renderer("typst")
     source = source or source_path()
     output = output or output_path()
     document = to_typst(source.read_text(encoding="utf-8")).encode("utf-8")
@@ -232,7 +243,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--png", type=Path, metavar="CARPETA", help="guarda también cada página en PNG")
     args = parser.parse_args(argv)
     began = time.perf_counter()
-    pdf = build(png_dir=args.png)
+    try:
+        pdf = build(png_dir=args.png)
+    except CourseError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
     print(f"Listo: {pdf} ({time.perf_counter() - began:.1f} s)")
     return 0
 
