@@ -1,15 +1,14 @@
 """Laboratorio de Kafka (cuaderno 02): medir al productor, repartir un grupo y mirar offsets.
 
-Lo que el cuaderno enseña (crear un ``KafkaProducer`` o un ``KafkaConsumer``, ``send``, ``poll``,
-``commit``) queda a la vista en el cuaderno; aquí está la maquinaria que lo rodea:
+Lo que se aprende (``KafkaProducer``, ``KafkaConsumer``, ``send``, ``poll``, ``commit``) queda a
+la vista en el cuaderno; aquí está la maquinaria alrededor:
 
-- ``encode_messages`` y ``run_producer``: preparar N mensajes y medir cuántos por segundo envía
-  un productor ya configurado (con barra de progreso), cuántos llegaron y cuánto ocupan en disco.
-- ``group_split``: varios consumidores de un grupo, cada uno en su hilo, y qué particiones le
-  tocaron a cada uno; ``read_to_end``: leer con un consumidor hasta el final de lo que tiene.
-- ``committed_offsets``, ``earliest_offsets``, ``topic_size_bytes``, ``delete_groups``:
-  preguntas de administración al broker.
-- ``backup_messages``: los respaldos CSV (``sources.respaldos``) como mensajes de Kafka.
+- ``encode_messages`` y ``run_producer``: N mensajes en bytes y cuántos por segundo los envía un
+  productor ya configurado (con barra de progreso), cuántos llegaron y cuánto ocupan en disco.
+- ``group_split``: consumidores de un grupo, cada uno en su hilo, y qué particiones le tocaron a
+  cada uno; ``read_to_end``: leer con un consumidor hasta el final de lo que tiene.
+- ``committed_offsets``, ``earliest_offsets``, ``topic_size_bytes``, ``delete_groups``: preguntas
+  al broker. ``backup_messages``: los respaldos CSV como mensajes de Kafka.
 """
 
 from __future__ import annotations
@@ -200,7 +199,7 @@ def _name(consumer: KafkaConsumer) -> str:
 def _learn_partitions(consumer: KafkaConsumer) -> None:
     """Pide los metadatos de los tópicos suscritos antes del primer ``poll``.
 
-    Si un consumidor entra al grupo sin conocer aún las particiones, se asigna nada y entra
+    Si un consumidor entra al grupo sin conocer aún las particiones, no le toca nada y entra
     otra vez. Con ``kafka-python`` 3.0.12 vimos que ese segundo ingreso, si termina entre dos
     ``poll`` cortos, puede dejar al consumidor sin particiones para siempre. Con los metadatos
     ya en mano, el primer reparto es el bueno.
@@ -225,7 +224,7 @@ class _Member(threading.Thread):
         # el hilo principal nunca vea una asignación nueva con el «terminé» de la anterior.
         self.status: tuple[tuple[int, ...], bool] = ((), False)
         self.seen: dict[tuple[int, int], Any] = {}
-        self.error: BaseException | None = None
+        self.error: Exception | None = None
 
     def run(self) -> None:
         try:
@@ -237,16 +236,20 @@ class _Member(threading.Thread):
                 self.status = (tuple(sorted(tp.partition for tp in assignment)),
                                all(self.consumer.position(tp) >= self.ends[tp.partition]
                                    for tp in assignment))
-        except BaseException as error:  # se informa en el hilo principal
+        except Exception as error:  # el hilo principal lo vuelve a lanzar
             self.error = error
 
     def records(self) -> list[Any]:
-        """Lo leído de las particiones que le tocaron al final, en orden de (partición, offset)."""
+        """Lo leído de las particiones que le tocaron al final, por (partición, offset)."""
         assigned = self.status[0]
         return [r for (p, _), r in sorted(self.seen.items()) if p in assigned]
 
 
-def _described_split(admin: KafkaAdminClient, group: str) -> tuple[str, dict[str, tuple[int, ...]]]:
+Split = dict[str, tuple[int, ...]]
+"""Las particiones de cada consumidor del grupo, por ``client_id``."""
+
+
+def _described_split(admin: KafkaAdminClient, group: str) -> tuple[str, Split]:
     """El estado del grupo y las particiones de cada miembro, según el coordinador."""
     described = admin.describe_groups([group])[group]
     split = {}
@@ -259,14 +262,13 @@ def _described_split(admin: KafkaAdminClient, group: str) -> tuple[str, dict[str
 
 def group_split(consumers: Sequence[KafkaConsumer], group: str, topic: str, *,
                 bootstrap: str | None = None, timeout_s: float = 60.0) -> pd.DataFrame:
-    """Qué particiones de ``topic`` le tocaron a cada consumidor del grupo y cuántos registros leyó.
+    """Qué particiones de ``topic`` le tocaron a cada consumidor del grupo y cuánto leyó.
 
-    Cada consumidor (ya suscrito a ``topic`` con ``group_id=group`` y un ``client_id`` propio)
-    hace ``poll`` en su propio hilo hasta que el coordinador dice que el grupo está estable, con
-    todos como miembros, y cada uno leyó hasta el final (de ahora) de sus particiones. No se
-    confirma ningún offset. Una fila por consumidor, ordenadas por su primera partición (los que
-    se quedaron sin partición van al final): así la tabla no depende de los identificadores al
-    azar que el coordinador da a cada miembro. Los consumidores quedan abiertos: ciérralos tú.
+    Cada consumidor (suscrito a ``topic`` con ``group_id=group`` y su propio ``client_id``) hace
+    ``poll`` en su hilo hasta que el coordinador dice que el grupo está estable, con todos como
+    miembros, y cada uno leyó hasta el final (de ahora) de sus particiones. No confirma offsets.
+    Filas ordenadas por la primera partición de cada consumidor (sin partición, al final): la
+    tabla no depende de los identificadores al azar de los miembros. Cierra tú los consumidores.
     """
     names = [_name(c) for c in consumers]
     if len(set(names)) != len(names):
@@ -299,12 +301,10 @@ def group_split(consumers: Sequence[KafkaConsumer], group: str, topic: str, *,
 
 
 def read_to_end(consumer: KafkaConsumer, *, timeout_s: float = 60.0) -> list[Any]:
-    """Hace ``poll`` hasta llegar al final (de ahora) de cada partición asignada al consumidor.
+    """Hace ``poll`` hasta el final (de ahora) de cada partición asignada y devuelve lo leído.
 
-    Devuelve los registros (``ConsumerRecord``) leídos. Es una lectura acotada: termina aunque
-    el tópico siga creciendo después. Si el consumidor aún no tiene particiones, espera a que el
-    grupo se las asigne (o a que pase ``timeout_s``). Para un solo consumidor; un grupo de
-    varios se lee con ``group_split``.
+    Lectura acotada de un solo consumidor (para un grupo de varios, ``group_split``): termina
+    aunque el tópico siga creciendo. Si aún no tiene particiones, espera a que se las den.
     """
     deadline = time.monotonic() + timeout_s
     records: list[Any] = []
