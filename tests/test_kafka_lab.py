@@ -154,6 +154,7 @@ def test_group_split_gives_each_partition_to_exactly_one_consumer(bootstrap, lab
     finally:
         for consumer in consumers:
             consumer.close()
+        kafka_lab.delete_groups([group], bootstrap)
     assert sorted(split["consumidor"]) == sorted(c.config["client_id"] for c in consumers)
     owned = [p for parts in split["particiones"] for p in parts]
     assert sorted(owned) == [0, 1, 2], "cada partición, de un solo consumidor"
