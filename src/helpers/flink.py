@@ -66,6 +66,10 @@ def _configuration(parallelism: int, extra: dict[str, str] | None = None):
     config.set_string("pipeline.jars", connector_jar().as_uri())
     config.set_string("parallelism.default", str(parallelism))
     config.set_string("python.client.executable", sys.executable)
+    # Al cerrar un job, el cliente de Kafka del conector todavía escribe en el log con el
+    # classloader del job ya cerrado; con esta revisión activa, log4j imprime una traza larga
+    # («Trying to access closed classloader») en la salida de la celda que esté corriendo.
+    config.set_string("classloader.check-leaked-classloader", "false")
     if flink_mode() == "local":
         config.set_string("python.executable", sys.executable)
     else:
