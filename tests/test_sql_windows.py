@@ -38,6 +38,11 @@ EVENTS = [{"path": f"/srv/compartido/{key}/x{i}.txt", "size_bytes": size,
           for i, (key, sec, size) in enumerate(ROWS)]
 
 
+def folder(event) -> str:
+    """La clave de sesión: la carpeta de la ruta (``a`` o ``b``)."""
+    return event["path"].split("/")[3]
+
+
 def windows(frame: pd.DataFrame) -> dict[tuple[int, int], int]:
     """{(inicio, fin) en segundos desde START_MS: archivos}."""
     return {((s - START_MS) // S, (e - START_MS) // S): n
@@ -47,7 +52,8 @@ def windows(frame: pd.DataFrame) -> dict[tuple[int, int], int]:
 def test_to_ms_reads_naive_as_utc_aware_and_text():
     naive = pd.Timestamp("2026-01-05 09:00:10")
     aware = pd.Timestamp("2026-01-05 03:00:10", tz="America/Mexico_City")
-    assert to_ms([naive, aware, "2026-01-05 09:00:10.5"]) == [START_MS + 10 * S] * 2 + [START_MS + 10_500]
+    got = to_ms([naive, aware, "2026-01-05 09:00:10.5"])
+    assert got == [START_MS + 10 * S, START_MS + 10 * S, START_MS + 10_500]
     # Así escribe Flink un TIMESTAMP(3) en JSON: sin ceros de sobra en la fracción.
     assert to_ms(["2026-01-05 09:00:00", "2026-01-05 09:00:00.21"]) == [START_MS, START_MS + 210]
     frame = pd.DataFrame({"window_start": [naive], "window_end": [naive + pd.Timedelta(seconds=5)]})
@@ -69,7 +75,7 @@ def test_assigners_match_flink_window_bounds():
     assert hop(10 * S, 5 * S)(12 * S) == [(5 * S, 15 * S), (10 * S, 20 * S)]
     assert hop(10 * S, 5 * S)(10 * S) == [(5 * S, 15 * S), (10 * S, 20 * S)]
     assert cumulate(10 * S, 30 * S)(45 * S) == [(30 * S, 50 * S), (30 * S, 60 * S)]
-    assert cumulate(10 * S, 30 * S)(30 * S) == [(30 * S, 40 * S), (30 * S, 50 * S), (30 * S, 60 * S)]
+    assert cumulate(10 * S, 30 * S)(30 * S) == [(30 * S, e * S) for e in (40, 50, 60)]
 
 
 def test_late_event_lost_in_tumble_but_counted_in_an_open_hop_window():
@@ -85,7 +91,7 @@ def test_late_event_lost_in_tumble_but_counted_in_an_open_hop_window():
 
 
 def test_sessions_merge_touching_windows_and_drop_closed_ones():
-    sessions = expected_sessions(EVENTS, lambda e: e["path"].split("/")[3], gap_ms=3 * S, delay_ms=5 * S)
+    sessions = expected_sessions(EVENTS, folder, gap_ms=3 * S, delay_ms=5 * S)
     got = {(k, (s - START_MS) / S, (e - START_MS) / S, n)
            for k, s, e, n in sessions.itertuples(index=False)}
     assert got == {("a", 1, 4, 1), ("a", 8, 12, 2), ("a", 16, 19, 1), ("a", 20, 23, 1),
@@ -147,5 +153,5 @@ def test_flink_sql_windows_agree_with_the_python_reference(bootstrap):
     assert windows(sliding) == windows(expected_windows(EVENTS, hop(10 * S, 5 * S), delay_ms=5 * S))
     sessions = result[result["tvf"] == "SESSION"]
     got = sorted(zip(sessions["k"], sessions["start_ms"], sessions["end_ms"], sessions["archivos"]))
-    want = expected_sessions(EVENTS, lambda e: e["path"].split("/")[3], gap_ms=3 * S, delay_ms=5 * S)
+    want = expected_sessions(EVENTS, folder, gap_ms=3 * S, delay_ms=5 * S)
     assert got == sorted(want.itertuples(index=False, name=None))

@@ -2,8 +2,9 @@
 
 El cuaderno 05 ejecuta las ventanas (*window TVF*) en Flink SQL; este módulo pone lo demás:
 
-- ``with_ms``: pasa ``window_start`` / ``window_end`` (``Timestamp`` de pandas) a enteros en
-  milisegundos UTC (``start_ms`` / ``end_ms``), el formato de ``helpers.plots``.
+- ``with_ms``: pasa ``window_start`` / ``window_end`` (``Timestamp`` o el texto que escribe Flink
+  en JSON) a enteros en milisegundos UTC (``start_ms`` / ``end_ms``), el formato de
+  ``helpers.plots``.
 - ``watermarks``: la marca de agua (*watermark*) vigente cuando llega cada evento, con la regla
   de ``WATERMARK FOR ts AS ts - INTERVAL 'd' SECOND`` y una marca por evento (``on-event``).
 - ``tumble``, ``hop``, ``cumulate``: a qué ventanas pertenece un instante.
@@ -47,7 +48,9 @@ def to_ms(values: Iterable[Any]) -> list[int]:
     return [int((s - epoch) // pd.Timedelta(milliseconds=1)) for s in stamps]
 
 
-def with_ms(frame: pd.DataFrame, start: str = "window_start", end: str = "window_end") -> pd.DataFrame:
+def with_ms(
+    frame: pd.DataFrame, start: str = "window_start", end: str = "window_end"
+) -> pd.DataFrame:
     """Una copia de ``frame`` con ``start_ms`` y ``end_ms`` (enteros, ms UTC) al final."""
     out = frame.copy()
     out["start_ms"] = to_ms(frame[start])
@@ -55,7 +58,9 @@ def with_ms(frame: pd.DataFrame, start: str = "window_start", end: str = "window
     return out
 
 
-def watermarks(events: Sequence[Event], delay_ms: int, time: str = "event_time") -> list[int | None]:
+def watermarks(
+    events: Sequence[Event], delay_ms: int, time: str = "event_time"
+) -> list[int | None]:
     """La marca de agua vigente cuando llega cada evento (``events`` en orden de llegada).
 
     Marca de agua = el mayor tiempo del evento visto **antes** − ``delay_ms``. Antes del primer
@@ -87,10 +92,11 @@ def hop(size_ms: int, slide_ms: int) -> Assigner:
 
 
 def cumulate(step_ms: int, max_ms: int) -> Assigner:
-    """Ventanas acumulativas (``CUMULATE``): empiezan juntas y crecen de ``step_ms`` en ``step_ms``."""
+    """Ventanas acumulativas (``CUMULATE``): empiezan juntas y crecen por pasos de ``step_ms``."""
     def assign(t: int) -> list[Window]:
         start = t - t % max_ms
-        return [(start, end) for end in range(start + step_ms, start + max_ms + 1, step_ms) if t < end]
+        ends = range(start + step_ms, start + max_ms + 1, step_ms)
+        return [(start, end) for end in ends if t < end]
     return assign
 
 
@@ -173,5 +179,6 @@ def require_topic(topic: str, *, made_by: str, bootstrap: str | None = None) -> 
     if topic not in topics.list_topics(bootstrap):
         raise MissingTopicError(
             f"No existe el tópico {topic!r}: lo escribe el cuaderno {made_by}.\n"
-            f"Ejecuta primero el cuaderno {made_by} completo (y antes, el 00) y vuelve a esta celda."
+            f"Ejecuta primero el cuaderno {made_by} completo (y antes, el 00) "
+            "y vuelve a esta celda."
         )
