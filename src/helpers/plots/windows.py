@@ -133,7 +133,7 @@ def window_timelines(
         ax.set_yticks([])
         ax.set_ylabel(name, rotation=0, ha="right", va="center")
     axes[-1, 0].set_xlabel("Tiempo del evento (s desde el inicio) · | = un evento")
-    fig.suptitle("Las mismas ventanas, cuatro formas de cortar el tiempo (número = eventos)")
+    fig.suptitle("Los mismos eventos, cuatro formas de cortar el tiempo (número = eventos)")
     fig.tight_layout()
     return fig
 
