@@ -1,6 +1,7 @@
 # Curso «ETL por lotes vs. ETL en streaming»: las órdenes del día a día.
 #   make lab    instala lo necesario, arranca Kafka y abre JupyterLab
 #   make test   instala lo que falte, arranca Kafka y ejecuta pytest + nbval en todos los cuadernos
+#   make cheatsheet   genera cheatsheet.pdf, la hoja de referencia para imprimir (A4)
 # Cada objetivo se puede repetir: lo que ya está hecho se salta.
 
 PYTHON ?= python3.11
@@ -15,11 +16,12 @@ LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 VENV_STAMP := $(VENV)/.instalado
 JARS_STAMP := .jars/.listo
 KERNEL_STAMP := $(VENV)/.kernel
+CHEAT_STAMP := $(VENV)/.hoja
 
-.PHONY: help prereqs setup venv jars kafka kernel lab test test-py test-nb stop clean bench
+.PHONY: help prereqs setup venv jars kafka kernel lab test test-py test-nb stop clean bench cheatsheet
 
 help:
-	@echo "Órdenes: make lab | make test | make stop | make clean | make bench"
+	@echo "Órdenes: make lab | make test | make stop | make clean | make bench | make cheatsheet"
 
 prereqs:
 	@bash scripts/check_prereqs.sh $(PYTHON)
@@ -42,6 +44,15 @@ $(KERNEL_STAMP): $(VENV_STAMP)
 	@$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3.11 (curso ETL)" >/dev/null
 	@touch $@
 
+$(CHEAT_STAMP): $(VENV_STAMP) pyproject.toml
+	@echo "==> Instalando el generador de la hoja de referencia (pandoc y Typst, ruedas de PyPI)"
+	@$(PY) -m pip install -q -e ".[cheatsheet]"
+	@touch $@
+
+cheatsheet.pdf: cheatsheet.md src/helpers/cheatsheet.py $(CHEAT_STAMP)
+	@echo "==> Generando cheatsheet.pdf (A4, dos columnas) desde cheatsheet.md"
+	@$(PY) -m helpers.cheatsheet
+
 venv: prereqs $(VENV_STAMP)
 jars: prereqs $(JARS_STAMP)
 kernel: $(KERNEL_STAMP)
@@ -56,8 +67,12 @@ lab: kafka
 	@echo "==> Abriendo JupyterLab en notebooks/ (Ctrl+C para salir; Kafka sigue corriendo hasta 'make stop')"
 	@$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks $(LAB_ROOT_FLAG)
 
+cheatsheet: prereqs cheatsheet.pdf
+	@echo "==> Hoja lista para imprimir: cheatsheet.pdf"
+
 # make test arranca Kafka si no estaba corriendo y, en ese caso, lo detiene al terminar.
-test: setup
+# Instala también el generador de la hoja: tests/test_cheatsheet.py construye el PDF.
+test: setup $(CHEAT_STAMP)
 	@if $(PY) -m helpers.kafka_local status >/dev/null 2>&1; then started=0; \
 	  echo "==> Kafka ya estaba corriendo: lo uso y lo dejo corriendo"; \
 	else started=1; echo "==> Arrancando Kafka para las pruebas"; \

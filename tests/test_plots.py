@@ -24,3 +24,48 @@ def test_window_bars_one_bar_per_window_in_time_order():
 def test_window_label():
     start = pd.Timestamp("2026-01-05 09:00:00")
     assert window_label(start, start + pd.Timedelta(seconds=10)) == "09:00:00–09:00:10"
+
+
+ORIGIN = 1_767_603_600_000
+
+
+def test_arrival_scatter_marks_late_events_and_draws_watermark():
+    from helpers.plots import arrival_scatter
+
+    events = [{"event_time": ORIGIN + s * 1000} for s in (1, 5, 12, 2, 20)]
+    late = [False, False, False, True, False]
+    ax = arrival_scatter(events, delay_ms=2000, late=late, origin_ms=ORIGIN)
+    on_time, tardy = ax.collections[:2]
+    assert len(on_time.get_offsets()) == 4 and len(tardy.get_offsets()) == 1
+    assert list(tardy.get_offsets()[0]) == [4, 2]
+    watermark = ax.get_lines()[0].get_ydata()
+    assert list(watermark[1:]) == [-1, 3, 10, 10]  # máximo visto antes de cada evento − 2 s
+
+
+def test_window_timelines_one_panel_per_type_and_rows_for_overlaps():
+    from helpers.plots import window_timelines
+
+    tumbling = pd.DataFrame({"start_ms": [ORIGIN, ORIGIN + 10_000], "end_ms": [ORIGIN + 10_000, ORIGIN + 20_000], "n": [3, 2]})
+    sliding = pd.DataFrame({"start_ms": [ORIGIN, ORIGIN + 5_000], "end_ms": [ORIGIN + 10_000, ORIGIN + 15_000], "n": [3, 4]})
+    fig = window_timelines({"fijas": tumbling, "deslizantes": sliding},
+                           event_times_ms=[ORIGIN + 1000, ORIGIN + 12_000], origin_ms=ORIGIN)
+    fixed_ax, sliding_ax = fig.axes
+    assert len(fixed_ax.collections) == 2 and len(sliding_ax.collections) == 2
+    # Las fijas caben en una fila; las deslizantes se solapan y necesitan dos.
+    rows = lambda ax: {round(c.get_paths()[0].vertices[:, 1].min(), 2) for c in ax.collections}  # noqa: E731
+    assert len(rows(fixed_ax)) == 1 and len(rows(sliding_ax)) == 2
+    assert [t.get_text() for t in sliding_ax.texts] == ["3", "4"]
+
+
+def test_session_timeline_and_cumulate_chart_draw_every_session_and_step():
+    from helpers.plots import cumulate_chart, session_timeline
+
+    events = pd.DataFrame({"k": ["a", "a", "b"], "event_time": [ORIGIN, ORIGIN + 1000, ORIGIN + 9000]})
+    sessions = pd.DataFrame({"k": ["a", "b"], "start_ms": [ORIGIN, ORIGIN + 9000],
+                             "end_ms": [ORIGIN + 4000, ORIGIN + 12_000], "n": [2, 1]})
+    ax = session_timeline(events, sessions, key="k", gap_ms=3000, origin_ms=ORIGIN)
+    assert len(ax.collections) == 2 and [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    cumulative = pd.DataFrame({"start_ms": [ORIGIN] * 3, "end_ms": [ORIGIN + s for s in (5000, 10_000, 15_000)],
+                               "n": [2, 5, 6]})
+    ax = cumulate_chart(cumulative, origin_ms=ORIGIN)
+    assert list(ax.get_lines()[0].get_ydata()) == [0, 2, 5, 6]

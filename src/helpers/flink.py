@@ -21,7 +21,7 @@ from helpers.java import MAX_JAVA_FOR_FLINK, java_info
 
 if TYPE_CHECKING:
     from pyflink.datastream import StreamExecutionEnvironment
-    from pyflink.table import TableEnvironment
+    from pyflink.table import StreamTableEnvironment, TableEnvironment
 
 CONNECTOR_GLOB = "flink-sql-connector-kafka-*.jar"
 
@@ -66,10 +66,9 @@ def _configuration(parallelism: int, extra: dict[str, str] | None = None):
     config.set_string("pipeline.jars", connector_jar().as_uri())
     config.set_string("parallelism.default", str(parallelism))
     config.set_string("python.client.executable", sys.executable)
-    # Al terminar un job acotado, el cliente de administración de Kafka del conector a veces
-    # registra su cierre cuando Flink ya cerró el classloader del job; con la revisión de fugas
-    # activa, log4j escribe entonces una traza larga en la salida del cuaderno (en una celda al
-    # azar). Sin la revisión, ese mensaje va al log de Flink y el cuaderno queda limpio.
+    # Al terminar un job acotado, el cliente de administración de Kafka a veces registra un último
+    # mensaje con un classloader ya cerrado; Flink lo convierte en un ERROR ruidoso que aparecía en
+    # las celdas de los cuadernos. Esta comprobación solo sirve para detectar fugas en producción.
     config.set_string("classloader.check-leaked-classloader", "false")
     if flink_mode() == "local":
         config.set_string("python.executable", sys.executable)
@@ -116,5 +115,18 @@ def table_env(parallelism: int = 1, extra: dict[str, str] | None = None) -> Tabl
         .build()
     )
     t_env = TableEnvironment.create(settings)
+    t_env.get_config().set("table.local-time-zone", "UTC")
+    return t_env
+
+
+def stream_table_env(env: StreamExecutionEnvironment) -> StreamTableEnvironment:
+    """Un ``StreamTableEnvironment`` sobre ``env``: SQL y DataStream en el mismo job.
+
+    Sirve para declarar una fuente con SQL (``CREATE TABLE ... WATERMARK FOR``) y seguir con la
+    API DataStream (``to_data_stream``). Zona horaria de la sesión: UTC.
+    """
+    from pyflink.table import StreamTableEnvironment
+
+    t_env = StreamTableEnvironment.create(env)
     t_env.get_config().set("table.local-time-zone", "UTC")
     return t_env

@@ -276,7 +276,9 @@ def _java_command(config: BrokerConfig, java: Path) -> list[str]:
 def _format_storage(config: BrokerConfig, java: Path) -> None:
     if (config.storage_dir / "meta.properties").is_file():
         return
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    cluster_id = "-"
+    while cluster_id.startswith("-"):  # StorageTool leería un id que empieza con «-» como opción
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
     cmd = _java_command(config, java) + [
         STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(config.properties_file),
     ]

@@ -1,8 +1,18 @@
 """Gráficas del curso (matplotlib), con etiquetas en español: un módulo por tema.
 
-- ``windows``: salidas de ventanas (barras por ventana, ...).
+- ``windows``: salidas de ventanas (barras, líneas de tiempo, sesiones, acumulados).
 """
 
-from helpers.plots.windows import window_bars, window_label
+from helpers.plots.windows import (
+    arrival_scatter,
+    cumulate_chart,
+    session_timeline,
+    window_bars,
+    window_label,
+    window_timelines,
+)
 
-__all__ = ["window_bars", "window_label"]
+__all__ = [
+    "arrival_scatter", "cumulate_chart", "session_timeline", "window_bars", "window_label",
+    "window_timelines",
+]
