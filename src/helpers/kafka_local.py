@@ -354,10 +354,8 @@ def stop(config: BrokerConfig | None = None, timeout_s: float = STOP_TIMEOUT_S) 
     """Detiene el broker que arrancamos (solo ese PID). ``True`` si había uno que parar."""
     config = config or default_config()
     pid = running_pid(config)
-    config_pid = _read_pid(config)
     if pid is None:
-        if config_pid is not None:
-            config.pid_file.unlink(missing_ok=True)  # PID viejo de un broker que ya no existe
+        config.pid_file.unlink(missing_ok=True)  # si quedó, es de un broker que ya no existe
         return False
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
