@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import kafka_local
+from helpers.sources.timing import START_MS
 
 
 @pytest.fixture(autouse=True)
@@ -67,3 +68,19 @@ def second_broker_config(tmp_path: Path) -> Iterator[kafka_local.BrokerConfig]:
     )
     yield config
     kafka_local.stop(config)
+
+
+@pytest.fixture
+def hand_events() -> list[dict]:
+    """Eventos de archivo hechos a mano, en orden de llegada, para probar las reglas de ventanas.
+
+    (carpeta, segundo del evento, tamaño). El 8 y el 3 llegan cuando la marca de agua (retraso 5 s)
+    ya está en 11 s: el 8 pierde su ventana fija [0, 10) pero cuenta en la deslizante [5, 15) y se
+    fusiona con la sesión abierta [9, 12) de «a»; el 3 se pierde en todas. Las sesiones [21, 24)
+    y [24, 27) de «b» solo se tocan: Flink las fusiona.
+    """
+    rows = [("a", 1, 10), ("b", 2, 20), ("a", 9, 30), ("b", 12, 40), ("a", 16, 50), ("a", 8, 60),
+            ("b", 3, 70), ("a", 20, 80), ("b", 21, 90), ("b", 24, 95), ("a", 30, 100)]
+    return [{"path": f"/srv/compartido/{folder}/x{i}.txt", "size_bytes": size,
+             "event_time": START_MS + sec * 1000, "arrival_time": START_MS + 100_000 + i}
+            for i, (folder, sec, size) in enumerate(rows)]

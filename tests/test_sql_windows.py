@@ -1,7 +1,8 @@
-"""Ventanas de Flink SQL vistas desde Python: conversión, reglas de tardíos y un job real.
+"""Ventanas de Flink SQL vistas desde Python: conversión de su salida y un job real.
 
-La última prueba ejecuta TUMBLE, HOP y SESSION en Flink SQL contra el broker real sobre eventos
-hechos a mano (con tardíos) y compara con ``expected_windows`` / ``expected_sessions``.
+La última prueba ejecuta TUMBLE, HOP y SESSION en Flink SQL contra el broker real sobre los
+eventos hechos a mano de ``test_window_rules`` (con tardíos) y compara con
+``expected_windows`` / ``expected_sessions``: las reglas en Python puro son las de Flink.
 """
 
 from __future__ import annotations
@@ -11,42 +12,17 @@ import pytest
 
 from helpers import topics
 from helpers.sources.sinks import write_kafka
+from helpers.sources.archivos import department
 from helpers.sources.timing import START_MS
-from helpers.sql_windows import (
-    MissingTopicError,
-    cumulate,
-    expected_sessions,
-    expected_windows,
-    hop,
-    require_topic,
-    to_ms,
-    tumble,
-    watermarks,
-    window_rows,
-    with_ms,
-)
+from helpers.sql_windows import MissingTopicError, require_topic, to_ms, with_ms
+from helpers.window_rules import expected_sessions, expected_windows, hop, tumble
 
 S = 1000
-# (clave, segundo del evento, tamaño) en orden de llegada. El 8 y el 3 llegan cuando la marca de
-# agua (retraso 5 s) ya está en 11 s: el 8 pierde su ventana fija [0, 10) pero cuenta en la
-# deslizante [5, 15) y se fusiona con la sesión abierta [9, 12) de «a»; el 3 se pierde en todas.
-# Las sesiones [21, 24) y [24, 27) de «b» solo se tocan: Flink las fusiona.
-ROWS = [("a", 1, 10), ("b", 2, 20), ("a", 9, 30), ("b", 12, 40), ("a", 16, 50), ("a", 8, 60),
-        ("b", 3, 70), ("a", 20, 80), ("b", 21, 90), ("b", 24, 95), ("a", 30, 100)]
-EVENTS = [{"path": f"/srv/compartido/{key}/x{i}.txt", "size_bytes": size,
-           "event_time": START_MS + sec * S, "arrival_time": START_MS + 100 * S + i}
-          for i, (key, sec, size) in enumerate(ROWS)]
 
 
-def folder(event) -> str:
-    """La clave de sesión: la carpeta de la ruta (``a`` o ``b``)."""
-    return event["path"].split("/")[3]
-
-
-def windows(frame: pd.DataFrame) -> dict[tuple[int, int], int]:
-    """{(inicio, fin) en segundos desde START_MS: archivos}."""
-    return {((s - START_MS) // S, (e - START_MS) // S): n
-            for s, e, n in zip(frame["start_ms"], frame["end_ms"], frame["archivos"])}
+def windows(frame: pd.DataFrame) -> list[tuple[int, int, int]]:
+    """(inicio, fin, archivos) de cada ventana, en orden."""
+    return sorted(zip(frame["start_ms"], frame["end_ms"], frame["archivos"]))
 
 
 def test_to_ms_reads_naive_as_utc_aware_and_text():
@@ -63,44 +39,6 @@ def test_to_ms_reads_naive_as_utc_aware_and_text():
     assert "start_ms" not in frame  # no cambia el original
 
 
-def test_watermarks_are_the_max_seen_before_minus_delay():
-    marks = watermarks(EVENTS, 5 * S)
-    assert marks[0] is None
-    assert [(m - START_MS) // S for m in marks[1:]] == [-4, -3, 4, 7, 11, 11, 11, 15, 16, 19]
-
-
-def test_assigners_match_flink_window_bounds():
-    assert tumble(10 * S)(15 * S) == [(10 * S, 20 * S)]
-    assert tumble(10 * S)(-1) == [(-10 * S, 0)]
-    assert hop(10 * S, 5 * S)(12 * S) == [(5 * S, 15 * S), (10 * S, 20 * S)]
-    assert hop(10 * S, 5 * S)(10 * S) == [(5 * S, 15 * S), (10 * S, 20 * S)]
-    assert cumulate(10 * S, 30 * S)(45 * S) == [(30 * S, 50 * S), (30 * S, 60 * S)]
-    assert cumulate(10 * S, 30 * S)(30 * S) == [(30 * S, e * S) for e in (40, 50, 60)]
-
-
-def test_late_event_lost_in_tumble_but_counted_in_an_open_hop_window():
-    fixed = windows(expected_windows(EVENTS, tumble(10 * S), delay_ms=5 * S))
-    assert fixed == {(0, 10): 3, (10, 20): 2, (20, 30): 3, (30, 40): 1}  # sin el 8 ni el 3
-    sliding = windows(expected_windows(EVENTS, hop(10 * S, 5 * S), delay_ms=5 * S))
-    assert sliding[(5, 15)] == 3  # 9, 12 y el tardío 8
-    assert sliding[(0, 10)] == 3  # 1, 2 y 9: el 8 llegó tarde para esta
-    kept = [e["event_time"] for w, e in window_rows(EVENTS, hop(10 * S, 5 * S), delay_ms=5 * S)]
-    assert START_MS + 3 * S not in kept and kept.count(START_MS + 8 * S) == 1
-    total = expected_windows(EVENTS, tumble(10 * S), delay_ms=5 * S)["bytes"].sum()
-    assert total == sum(e["size_bytes"] for e in EVENTS) - 60 - 70
-
-
-def test_sessions_merge_touching_windows_and_drop_closed_ones():
-    sessions = expected_sessions(EVENTS, folder, gap_ms=3 * S, delay_ms=5 * S)
-    got = {(k, (s - START_MS) / S, (e - START_MS) / S, n)
-           for k, s, e, n in sessions.itertuples(index=False)}
-    assert got == {("a", 1, 4, 1), ("a", 8, 12, 2), ("a", 16, 19, 1), ("a", 20, 23, 1),
-                   ("a", 30, 33, 1), ("b", 2, 5, 1), ("b", 12, 15, 1), ("b", 21, 27, 2)}
-    touching = [{"k": "x", "event_time": t, "arrival_time": t} for t in (0, 3 * S)]
-    merged = expected_sessions(touching, lambda e: e["k"], gap_ms=3 * S, delay_ms=0)
-    assert merged[["start_ms", "end_ms", "archivos"]].values.tolist() == [[0, 6 * S, 2]]
-
-
 def test_require_topic_explains_which_notebook_to_run(bootstrap):
     missing = "n05.prueba-no-existe"
     topics.delete_topic(missing, bootstrap)
@@ -114,12 +52,12 @@ def test_require_topic_explains_which_notebook_to_run(bootstrap):
         topics.delete_topic(present, bootstrap)
 
 
-def test_flink_sql_windows_agree_with_the_python_reference(bootstrap):
+def test_flink_sql_windows_agree_with_the_python_reference(bootstrap, hand_events):
     from helpers.flink import table_env
 
     topic = "n05.prueba-sql-windows"
     topics.create_topic(topic, bootstrap=bootstrap)
-    write_kafka(topic, EVENTS, key="path", bootstrap=bootstrap)
+    write_kafka(topic, hand_events, key="path", bootstrap=bootstrap)
     t_env = table_env()
     t_env.execute_sql(f"""
         CREATE TABLE eventos (
@@ -149,9 +87,9 @@ def test_flink_sql_windows_agree_with_the_python_reference(bootstrap):
     result = with_ms(result)
     fixed = result[result["tvf"] == "TUMBLE"]
     sliding = result[result["tvf"] == "HOP"]
-    assert windows(fixed) == windows(expected_windows(EVENTS, tumble(10 * S), delay_ms=5 * S))
-    assert windows(sliding) == windows(expected_windows(EVENTS, hop(10 * S, 5 * S), delay_ms=5 * S))
+    for got, assign in ((fixed, tumble(10 * S)), (sliding, hop(10 * S, 5 * S))):
+        assert windows(got) == windows(expected_windows(hand_events, assign, delay_ms=5 * S))
     sessions = result[result["tvf"] == "SESSION"]
     got = sorted(zip(sessions["k"], sessions["start_ms"], sessions["end_ms"], sessions["archivos"]))
-    want = expected_sessions(EVENTS, folder, gap_ms=3 * S, delay_ms=5 * S)
+    want = expected_sessions(hand_events, department, gap_ms=3 * S, delay_ms=5 * S)
     assert got == sorted(want.itertuples(index=False, name=None))

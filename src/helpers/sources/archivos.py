@@ -68,3 +68,8 @@ def file_events(count: int = 500, seed: int = 7, *, rewrite_rate: float = 0.2,
             "mime_type": current["mime_type"], "modified_time": iso_utc(stamp.event_time),
             "owner": current["owner"]}, stamp))
     return events
+
+
+def department(event: dict[str, Any]) -> str:
+    """El departamento de un evento: ``/srv/compartido/<depto>/...`` → ``depto``."""
+    return str(event["path"]).split("/")[3]
