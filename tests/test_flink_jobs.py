@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pandas as pd
 import pytest
 
 from helpers import topics
-from helpers.flink import connector_jar, table_env, stream_env
+from helpers.flink import connector_jar, harness_threads, stop_job, stream_env, table_env
 from helpers.sources.ventas import sales
 
 
@@ -88,3 +89,44 @@ def test_datastream_tumbling_window_counts(bootstrap, sales_topic):
     with counts.execute_and_collect() as rows:
         got = {start: n for start, n in rows}
     assert got == expected_counts(events, 10_000)
+
+
+def wait_for_records(topic: str, total: int, bootstrap: str, limit_s: float = 120) -> None:
+    deadline = time.monotonic() + limit_s
+    while sum(topics.end_offsets(topic, bootstrap).values()) < total:
+        assert time.monotonic() < deadline, f"{topic} no llegó a {total} registros"
+        time.sleep(0.5)
+
+
+def test_stop_job_ends_an_unbounded_job_and_its_python_worker(bootstrap, sales_topic):
+    from pyflink.common import Types, WatermarkStrategy
+    from pyflink.common.serialization import SimpleStringSchema
+    from pyflink.datastream.connectors.kafka import (
+        KafkaOffsetsInitializer, KafkaRecordSerializationSchema, KafkaSink, KafkaSource)
+
+    topic, events = sales_topic
+    out = f"{topic}-copia"
+    topics.create_topic(out, bootstrap=bootstrap)
+    env = stream_env(parallelism=2)
+    source = (KafkaSource.builder().set_bootstrap_servers(bootstrap).set_topics(topic)
+              .set_group_id("prueba-stop-job")
+              .set_starting_offsets(KafkaOffsetsInitializer.earliest())  # sin fin: no acotada
+              .set_value_only_deserializer(SimpleStringSchema()).build())
+    sink = (KafkaSink.builder().set_bootstrap_servers(bootstrap)
+            .set_record_serializer(KafkaRecordSerializationSchema.builder().set_topic(out)
+                                   .set_value_serialization_schema(SimpleStringSchema()).build())
+            .build())
+    (env.from_source(source, WatermarkStrategy.no_watermarks(), "ventas")
+        .map(str.upper, Types.STRING())  # una función de Python: hay trabajador de Python
+        .sink_to(sink))
+    client = env.execute_async("prueba-stop-job")
+    wait_for_records(out, len(events), bootstrap)
+    assert harness_threads(), "con el job corriendo, el trabajador de Python está vivo"
+
+    stop_job(client)
+
+    assert harness_threads() == []
+    topics.produce_json(topic, events[:5], bootstrap=bootstrap)  # ya nadie los copia
+    time.sleep(3)
+    assert sum(topics.end_offsets(out, bootstrap).values()) == len(events)
+    topics.delete_topic(out, bootstrap)

@@ -10,8 +10,12 @@ Dos formas de ejecutar un *job* (trabajo) de Flink, detrás de las mismas funcio
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,10 +24,13 @@ from helpers.errors import JarsMissingError, JavaVersionError
 from helpers.java import MAX_JAVA_FOR_FLINK, java_info
 
 if TYPE_CHECKING:
+    from pyflink.common import JobClient
     from pyflink.datastream import StreamExecutionEnvironment
     from pyflink.table import StreamTableEnvironment, TableEnvironment
 
 CONNECTOR_GLOB = "flink-sql-connector-kafka-*.jar"
+# Hilos del trabajador de Python de Beam cuando corre dentro de este proceso (modo loopback).
+HARNESS_THREADS = frozenset({"read_grpc_client_inputs", "read_log_control_messages", "read_state"})
 
 
 def connector_jar() -> Path:
@@ -130,3 +137,32 @@ def stream_table_env(env: StreamExecutionEnvironment) -> StreamTableEnvironment:
     t_env = StreamTableEnvironment.create(env)
     t_env.get_config().set("table.local-time-zone", "UTC")
     return t_env
+
+
+def harness_threads() -> list[str]:
+    """Los hilos vivos del trabajador de Python de PyFlink en este proceso (vacío sin jobs)."""
+    return [t.name for t in threading.enumerate() if t.name in HARNESS_THREADS]
+
+
+def stop_job(client: JobClient, limit_s: float = 60.0) -> str:
+    """Cancela un job sin fin y espera a que su trabajador de Python termine del todo.
+
+    En modo local el trabajador de Python corre en este mismo proceso (*loopback*). Al cancelar,
+    sus conexiones se cortan y a veces escribe en stderr avisos como «Multiplexer hanging up»,
+    unos milisegundos **después** de que ``cancel()`` responde: en Jupyter caían en la celda
+    siguiente. Aquí se esperan esos hilos y sus avisos se devuelven como texto (no se pierden:
+    puedes imprimirlos) en vez de ensuciar la salida. Falla si el trabajador no termina en
+    ``limit_s`` segundos.
+    """
+    with contextlib.redirect_stderr(io.StringIO()) as noise:
+        client.cancel().result()
+        deadline = time.monotonic() + limit_s
+        while harness_threads():
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"El trabajador de Python del job siguió vivo {limit_s:.0f} s después de "
+                    f"cancelarlo (hilos: {', '.join(harness_threads())}).\n"
+                    "Reinicia el kernel (Kernel → Restart) y vuelve a ejecutar el cuaderno."
+                )
+            time.sleep(0.1)
+    return noise.getvalue()
