@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 import time
 from collections import Counter
 
@@ -9,7 +11,8 @@ import pandas as pd
 import pytest
 
 from helpers import topics
-from helpers.flink import connector_jar, harness_threads, stop_job, stream_env, table_env
+from helpers.flink import (
+    connector_jar, harness_threads, route_worker_stderr, stop_job, stream_env, table_env)
 from helpers.sources.ventas import sales
 
 
@@ -130,3 +133,17 @@ def test_stop_job_ends_an_unbounded_job_and_its_python_worker(bootstrap, sales_t
     time.sleep(3)
     assert sum(topics.end_offsets(out, bootstrap).values()) == len(events)
     topics.delete_topic(out, bootstrap)
+
+
+def test_worker_threads_write_stderr_to_the_log_and_cells_keep_theirs(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CURSO_LOGS_DIR", str(tmp_path))
+    monkeypatch.setattr(sys, "stderr", sys.stderr)  # se restaura al terminar la prueba
+    log = route_worker_stderr()
+    assert route_worker_stderr() == log  # una sola vez: no se envuelve dos veces
+    print("error de la celda", file=sys.stderr)
+    worker = threading.Thread(target=lambda: print("aviso del trabajador", file=sys.stderr))
+    worker.start()
+    worker.join()
+    assert log.read_text(encoding="utf-8") == "aviso del trabajador\n"
+    err = capsys.readouterr().err
+    assert "error de la celda" in err and "aviso del trabajador" not in err

@@ -10,14 +10,12 @@ Dos formas de ejecutar un *job* (trabajo) de Flink, detrás de las mismas funcio
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from helpers import paths
 from helpers.errors import JarsMissingError, JavaVersionError
@@ -104,6 +102,7 @@ def stream_env(parallelism: int = 1, extra: dict[str, str] | None = None) -> Str
     env.set_parallelism(parallelism)
     if flink_mode() == "local":
         env.set_python_executable(sys.executable)
+        route_worker_stderr()
     return env
 
 
@@ -123,6 +122,8 @@ def table_env(parallelism: int = 1, extra: dict[str, str] | None = None) -> Tabl
     )
     t_env = TableEnvironment.create(settings)
     t_env.get_config().set("table.local-time-zone", "UTC")
+    if flink_mode() == "local":
+        route_worker_stderr()
     return t_env
 
 
@@ -144,25 +145,63 @@ def harness_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name in HARNESS_THREADS]
 
 
-def stop_job(client: JobClient, limit_s: float = 60.0) -> str:
+def worker_log() -> Path:
+    """El archivo con los avisos que los hilos del trabajador de Python escriben en stderr."""
+    return paths.logs_dir() / "pyflink-trabajador.log"
+
+
+class _ThreadStderr:
+    """Un ``sys.stderr`` que manda al log lo que escriben los hilos secundarios.
+
+    Lo que escribe el hilo principal (tus celdas: errores, advertencias) sigue saliendo igual.
+    """
+
+    def __init__(self, stream: TextIO, log: Path) -> None:
+        self._stream = stream
+        self._log = log
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        if threading.current_thread() is threading.main_thread():
+            return self._stream.write(text)
+        with self._lock:
+            self._log.parent.mkdir(parents=True, exist_ok=True)
+            with self._log.open("a", encoding="utf-8") as log:
+                log.write(text)
+        return len(text)
+
+    def __getattr__(self, name: str):  # flush, fileno, encoding, isatty... del original
+        return getattr(self._stream, name)
+
+
+def route_worker_stderr() -> Path:
+    """Desde ahora, lo que escriban en stderr los hilos secundarios va a ``worker_log()``.
+
+    En modo local, el trabajador de Python de PyFlink corre en hilos de **este** proceso
+    (*loopback*). Cuando un job termina o se cancela, Java cierra sus conexiones y esos hilos a
+    veces escriben avisos como «Logging client failed: ... Multiplexer hanging up» unos
+    milisegundos después, cuando Jupyter ya ejecuta otra celda. No son errores del job (los
+    errores de tus funciones llegan como excepción a la celda), así que van al log: no se pierden
+    y no ensucian la salida. Se instala una sola vez; devuelve la ruta del log.
+    """
+    if not isinstance(sys.stderr, _ThreadStderr):
+        sys.stderr = _ThreadStderr(sys.stderr, worker_log())
+    return worker_log()
+
+
+def stop_job(client: JobClient, limit_s: float = 60.0) -> None:
     """Cancela un job sin fin y espera a que su trabajador de Python termine del todo.
 
-    En modo local el trabajador de Python corre en este mismo proceso (*loopback*). Al cancelar,
-    sus conexiones se cortan y a veces escribe en stderr avisos como «Multiplexer hanging up»,
-    unos milisegundos **después** de que ``cancel()`` responde: en Jupyter caían en la celda
-    siguiente. Aquí se esperan esos hilos y sus avisos se devuelven como texto (no se pierden:
-    puedes imprimirlos) en vez de ensuciar la salida. Falla si el trabajador no termina en
-    ``limit_s`` segundos.
+    Así, nada del job sigue corriendo (ni escribiendo) cuando empieza la celda siguiente.
+    Falla si el trabajador no termina en ``limit_s`` segundos.
     """
-    with contextlib.redirect_stderr(io.StringIO()) as noise:
-        client.cancel().result()
-        deadline = time.monotonic() + limit_s
-        while harness_threads():
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"El trabajador de Python del job siguió vivo {limit_s:.0f} s después de "
-                    f"cancelarlo (hilos: {', '.join(harness_threads())}).\n"
-                    "Reinicia el kernel (Kernel → Restart) y vuelve a ejecutar el cuaderno."
-                )
-            time.sleep(0.1)
-    return noise.getvalue()
+    client.cancel().result()
+    deadline = time.monotonic() + limit_s
+    while harness_threads():
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"El trabajador de Python del job siguió vivo {limit_s:.0f} s después de "
+                f"cancelarlo (hilos: {', '.join(harness_threads())}).\n"
+                "Reinicia el kernel (Kernel → Restart) y vuelve a ejecutar el cuaderno."
+            )
+        time.sleep(0.1)

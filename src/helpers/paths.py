@@ -1,4 +1,4 @@
-"""Rutas del proyecto: raíz, jars y datos del broker.
+"""Rutas del proyecto: raíz, jars, datos del broker y logs.
 
 Todas se pueden cambiar con variables de entorno, para que el curso funcione igual
 desde un clon, desde CI o desde una instalación con conda.
@@ -39,3 +39,9 @@ def kafka_data_dir() -> Path:
     """Carpeta de datos, logs y PID del broker (``CURSO_KAFKA_DIR`` o ``<raíz>/.kafka``)."""
     env = os.environ.get("CURSO_KAFKA_DIR")
     return Path(env).expanduser().resolve() if env else project_root() / ".kafka"
+
+
+def logs_dir() -> Path:
+    """Carpeta de los logs del curso fuera del broker (``CURSO_LOGS_DIR`` o ``<raíz>/.logs``)."""
+    env = os.environ.get("CURSO_LOGS_DIR")
+    return Path(env).expanduser().resolve() if env else project_root() / ".logs"
