@@ -8,7 +8,7 @@ la vista en el cuaderno; aquí está la maquinaria alrededor:
 - ``group_split``: consumidores de un grupo, cada uno en su hilo, y qué particiones le tocaron a
   cada uno; ``read_to_end``: leer con un consumidor hasta el final de lo que tiene.
 - ``committed_offsets``, ``earliest_offsets``, ``topic_size_bytes``, ``delete_groups``: preguntas
-  al broker. ``backup_messages``: los respaldos CSV como mensajes de Kafka.
+  al broker (con ``admin_client`` de ``helpers.topics``). ``backup_messages``: los respaldos CSV como mensajes de Kafka.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,24 +27,12 @@ from tqdm import tqdm
 
 from helpers import topics
 from helpers.errors import CourseError
-from helpers.kafka_local import require_broker
 from helpers.sources.respaldos import Dump, dump_csv, dump_filename
 from helpers.sources.timing import arrival_order
+from helpers.topics import admin_client  # también para el cuaderno: kafka_lab.admin_client()
 
 Message = tuple[bytes | None, bytes, int]
 """Un mensaje listo para enviar: (clave, valor, *timestamp* en ms)."""
-
-
-@contextmanager
-def admin_client(bootstrap: str | None = None) -> Iterator[KafkaAdminClient]:
-    """Un ``KafkaAdminClient`` del broker del curso que se cierra solo al salir del ``with``."""
-    bootstrap = bootstrap or topics.bootstrap_servers()
-    require_broker(bootstrap)
-    client = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 # --- Mensajes -------------------------------------------------------------------

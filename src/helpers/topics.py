@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -44,25 +45,27 @@ def bootstrap_servers() -> str:
     return default_config().bootstrap
 
 
-def _admin(bootstrap: str | None) -> KafkaAdminClient:
+@contextmanager
+def admin_client(bootstrap: str | None = None) -> Iterator[KafkaAdminClient]:
+    """Un ``KafkaAdminClient`` del broker del curso que se cierra solo al salir del ``with``."""
     bootstrap = bootstrap or bootstrap_servers()
     require_broker(bootstrap)
-    return KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    client = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 def list_topics(bootstrap: str | None = None) -> list[str]:
     """Los tópicos del broker (sin los internos, que empiezan con ``__``)."""
-    admin = _admin(bootstrap)
-    try:
+    with admin_client(bootstrap) as admin:
         return sorted(t for t in admin.list_topics() if not t.startswith("__"))
-    finally:
-        admin.close()
 
 
 def delete_topic(name: str, bootstrap: str | None = None, timeout_s: float = 30.0) -> bool:
     """Borra ``name`` y espera a que desaparezca. ``True`` si existía."""
-    admin = _admin(bootstrap)
-    try:
+    with admin_client(bootstrap) as admin:
         if name not in admin.list_topics():
             return False
         try:
@@ -75,8 +78,6 @@ def delete_topic(name: str, bootstrap: str | None = None, timeout_s: float = 30.
                 raise TimeoutError(f"El tópico {name!r} no terminó de borrarse en {timeout_s} s")
             time.sleep(0.1)
         return True
-    finally:
-        admin.close()
 
 
 def create_topic(
@@ -94,9 +95,8 @@ def create_topic(
     """
     if recreate:
         delete_topic(name, bootstrap)
-    admin = _admin(bootstrap)
     deadline = time.monotonic() + timeout_s
-    try:
+    with admin_client(bootstrap) as admin:
         while True:
             try:
                 admin.create_topics([NewTopic(name, partitions, 1)])
@@ -112,8 +112,6 @@ def create_topic(
             if time.monotonic() > deadline:
                 raise TimeoutError(f"El tópico {name!r} no apareció en {timeout_s} s")
             time.sleep(0.1)
-    finally:
-        admin.close()
 
 
 def produce_json(
