@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
+
 from helpers.sources.sinks import write_sqlite
 from helpers.sources.timing import arrival_order
 
@@ -221,14 +223,10 @@ def freshness_for_cadence(events: Iterable[Mapping[str, Any]], every_ms: int, *,
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """El percentil ``q`` (0–100) con interpolación lineal (el mismo que ``pandas.quantile``)."""
+    """El percentil ``q`` (0–100) con interpolación lineal, como ``numpy`` y ``pandas``."""
     if not values:
         raise ValueError("No hay valores")
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    return float(np.percentile(values, q))
 
 
 def freshness_summary(minutes: Sequence[float]) -> dict[str, float]:
