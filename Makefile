@@ -18,10 +18,10 @@ JARS_STAMP := .jars/.listo
 KERNEL_STAMP := $(VENV)/.kernel
 CHEAT_STAMP := $(VENV)/.hoja
 
-.PHONY: help prereqs setup venv jars kafka kernel lab test test-py test-nb stop clean bench cheatsheet
+.PHONY: help prereqs setup venv jars kafka cluster kernel lab test test-py test-nb stop clean bench cheatsheet
 
 help:
-	@echo "Órdenes: make lab | make test | make stop | make clean | make bench | make cheatsheet"
+	@echo "Órdenes: make lab | make test | make cluster | make stop | make clean | make bench | make cheatsheet"
 
 prereqs:
 	@bash scripts/check_prereqs.sh $(PYTHON)
@@ -63,6 +63,10 @@ kafka: setup
 	@echo "==> Arrancando Kafka en 127.0.0.1 (o reutilizando el que ya corre)"
 	@$(PY) -m helpers.kafka_local start
 
+cluster: setup
+	@echo "==> Arrancando el clúster local de Flink (1 JobManager + TaskManagers) en 127.0.0.1"
+	@$(PY) -m helpers.flink_cluster start
+
 lab: kafka
 	@echo "==> Abriendo JupyterLab en notebooks/ (Ctrl+C para salir; Kafka sigue corriendo hasta 'make stop')"
 	@$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks $(LAB_ROOT_FLAG)
@@ -83,12 +87,13 @@ test: setup $(CHEAT_STAMP)
 	exit $$rc
 
 stop:
-	@echo "==> Deteniendo el broker de Kafka del curso"
-	@if [ -x $(PY) ]; then $(PY) -m helpers.kafka_local stop; else echo "No hay entorno: nada que detener"; fi
+	@echo "==> Deteniendo el clúster de Flink y el broker de Kafka del curso"
+	@if [ -x $(PY) ]; then $(PY) -m helpers.flink_cluster stop; $(PY) -m helpers.kafka_local stop; \
+	else echo "No hay entorno: nada que detener"; fi
 
 clean: stop
-	@echo "==> Borrando datos del broker (.kafka/), jars (.jars/) y el entorno ($(VENV))"
-	@rm -rf .kafka .jars jvm/target $(VENV)
+	@echo "==> Borrando datos del broker (.kafka/), de Flink (.flink/), jars (.jars/) y el entorno ($(VENV))"
+	@rm -rf .kafka .flink .jars jvm/target $(VENV)
 
 bench: setup
 	@echo "==> Midiendo: arranque del broker, primer job de PyFlink y memoria (ver bench/README.md)"

@@ -29,3 +29,11 @@ class BrokerStartError(CourseError):
 
 class BrokerUnavailableError(CourseError):
     """No hay un broker que responda en la dirección esperada."""
+
+
+class ClusterStartError(CourseError):
+    """El clúster local de Flink no arrancó: un proceso terminó o un TaskManager no se registró."""
+
+
+class ClusterUnavailableError(CourseError):
+    """El modo remoto apunta a un clúster de Flink que no responde."""

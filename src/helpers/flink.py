@@ -3,9 +3,10 @@
 Dos formas de ejecutar un *job* (trabajo) de Flink, detrás de las mismas funciones:
 
 - ``local`` (por defecto): un mini-clúster embebido dentro del proceso de Python.
-- ``remote``: un clúster aparte (JobManager + TaskManagers). Se elige con
-  ``CURSO_FLINK_MODE=remote``, la dirección REST en ``CURSO_FLINK_REST`` (``127.0.0.1:8081``) y
-  el Python de los workers en ``CURSO_FLINK_PYTHON`` (``python``).
+- ``remote``: un clúster aparte (JobManager + TaskManagers, p. ej. el de ``helpers.flink_cluster``).
+  Se elige con ``CURSO_FLINK_MODE=remote``, la dirección REST en ``CURSO_FLINK_REST``
+  (``127.0.0.1:8081``) y el Python de los trabajadores en ``CURSO_FLINK_PYTHON`` (por defecto, el
+  de este entorno). Los jars del conector y de ``flink-python`` viajan con cada job.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from helpers import paths
-from helpers.errors import JarsMissingError, JavaVersionError
+from helpers.errors import ClusterUnavailableError, JarsMissingError, JavaVersionError
 from helpers.java import MAX_JAVA_FOR_FLINK, java_info
 
 if TYPE_CHECKING:
@@ -43,6 +44,21 @@ def connector_jar() -> Path:
     return jars[-1]
 
 
+def python_jar() -> Path:
+    """Ruta del jar ``flink-python`` de la instalación de PyFlink (está en ``opt/``, no en ``lib/``).
+
+    Un clúster aparte lo necesita para ejecutar funciones de Python; sin él, el job falla con
+    ``ClassNotFoundException`` de ``PythonScalarFunctionOperator`` o ``ExternalPythonProcessOperator``.
+    """
+    import pyflink
+
+    jars = sorted((Path(pyflink.__file__).resolve().parent / "opt").glob("flink-python-*.jar"))
+    if not jars:
+        raise JarsMissingError("La instalación de PyFlink no trae opt/flink-python-*.jar: "
+                               "reinstálala con  make setup")
+    return jars[-1]
+
+
 def check_java_for_flink() -> int:
     """Comprueba que el Java que usará PyFlink sea 17..21 y devuelve su versión mayor."""
     info = java_info()
@@ -64,11 +80,32 @@ def flink_mode() -> str:
     return mode
 
 
+def require_cluster(rest: str) -> None:
+    """Lanza ``ClusterUnavailableError`` si no responde la API REST de Flink en ``host:puerto``.
+
+    Así el modo remoto nunca cae, sin avisar, en un miniclúster local.
+    """
+    import json
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://{rest}/overview", timeout=3) as response:
+            json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise ClusterUnavailableError(
+            f"CURSO_FLINK_MODE=remote, pero no hay un clúster de Flink respondiendo en {rest} "
+            f"({error}).\nArráncalo con  make cluster  (o  python -m helpers.flink_cluster start), "
+            "o quita CURSO_FLINK_MODE para usar el miniclúster local."
+        ) from None
+
+
 def _configuration(parallelism: int, extra: dict[str, str] | None = None):
     from pyflink.common import Configuration
 
     config = Configuration()
-    config.set_string("pipeline.jars", connector_jar().as_uri())
+    jars = [connector_jar()] if flink_mode() == "local" else [connector_jar(), python_jar()]
+    config.set_string("pipeline.jars", ";".join(jar.as_uri() for jar in jars))
     config.set_string("parallelism.default", str(parallelism))
     config.set_string("python.client.executable", sys.executable)
     # Al terminar un job acotado, el cliente de administración de Kafka a veces registra un último
@@ -78,9 +115,11 @@ def _configuration(parallelism: int, extra: dict[str, str] | None = None):
     if flink_mode() == "local":
         config.set_string("python.executable", sys.executable)
     else:
-        # En un clúster aparte, los workers usan su propio Python (p. ej. el de la imagen de Docker).
-        config.set_string("python.executable", os.environ.get("CURSO_FLINK_PYTHON", "python"))
-        host, _, port = os.environ.get("CURSO_FLINK_REST", "127.0.0.1:8081").rpartition(":")
+        # Los trabajadores de Python del clúster usan este Python (en Docker, el de la imagen).
+        config.set_string("python.executable", os.environ.get("CURSO_FLINK_PYTHON", sys.executable))
+        rest = os.environ.get("CURSO_FLINK_REST", "127.0.0.1:8081")
+        require_cluster(rest)
+        host, _, port = rest.rpartition(":")
         config.set_string("execution.target", "remote")
         config.set_string("rest.address", host)
         config.set_string("rest.port", port)
@@ -98,11 +137,19 @@ def stream_env(parallelism: int = 1, extra: dict[str, str] | None = None) -> Str
     check_java_for_flink()
     from pyflink.datastream import StreamExecutionEnvironment
 
-    env = StreamExecutionEnvironment.get_execution_environment(_configuration(parallelism, extra))
-    env.set_parallelism(parallelism)
+    config = _configuration(parallelism, extra)
     if flink_mode() == "local":
+        env = StreamExecutionEnvironment.get_execution_environment(config)
         env.set_python_executable(sys.executable)
         route_worker_stderr()
+    else:
+        # get_execution_environment(config) ignora execution.target=remote y, si no hay clúster,
+        # corre en silencio un miniclúster local. El constructor de Java sí respeta el destino.
+        from pyflink.java_gateway import get_gateway
+
+        j_class = get_gateway().jvm.org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
+        env = StreamExecutionEnvironment(j_class(config._j_configuration))
+    env.set_parallelism(parallelism)
     return env
 
 

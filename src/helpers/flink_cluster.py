@@ -1,0 +1,387 @@
+"""Un clúster de Flink de verdad (JobManager + TaskManagers) en 127.0.0.1, sin Docker.
+
+Lo arrancan los scripts que ya trae la instalación de PyFlink (``pyflink/bin/jobmanager.sh`` y
+``taskmanager.sh``), con una configuración, logs y PIDs propios dentro de ``.flink/cluster``.
+
+Uso desde la terminal::
+
+    python -m helpers.flink_cluster start    # arranca (o reutiliza) y espera a los TaskManagers
+    python -m helpers.flink_cluster status   # dice la verdad: procesos, ranuras y jobs
+    python -m helpers.flink_cluster logs     # últimas líneas de los logs
+    python -m helpers.flink_cluster stop     # detiene solo los procesos que arrancó el curso
+
+Variables de entorno (con sus valores por defecto):
+
+- ``CURSO_FLINK_REST`` (``127.0.0.1:8081``): API REST y consola web del JobManager.
+- ``CURSO_FLINK_RPC_PORT`` (6123): puerto RPC del JobManager.
+- ``CURSO_FLINK_TASKMANAGERS`` (2) y ``CURSO_FLINK_SLOTS`` (2 por TaskManager).
+- ``CURSO_FLINK_DIR`` (``<raíz>/.flink/cluster``): configuración, logs y PIDs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from helpers import paths
+from helpers.errors import ClusterStartError, CourseError, PortBusyError
+from helpers.kafka_local import port_is_free
+
+HOST = "127.0.0.1"
+READY_TIMEOUT_S = 120.0
+STOP_TIMEOUT_S = 20.0
+JM_MEMORY = "1024m"
+# Con 2 TaskManagers de 1536m, el clúster entero ronda los 4 GB de tope: cabe junto al broker
+# (512m) y un cuaderno en un portátil de 8 GB.
+TM_MEMORY = "1536m"
+ROLES = {"standalonesession": "JobManager", "taskexecutor": "TaskManager"}
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Dónde escucha el clúster, cuántas manos tiene y dónde guarda sus cosas."""
+
+    rest_port: int
+    rpc_port: int
+    taskmanagers: int
+    slots: int
+    base_dir: Path
+    python: str
+
+    @classmethod
+    def from_env(cls) -> ClusterConfig:
+        """Lee la configuración de las variables ``CURSO_FLINK_*`` (o usa los valores por defecto)."""
+        _, _, rest_port = os.environ.get("CURSO_FLINK_REST", f"{HOST}:8081").rpartition(":")
+        env_dir = os.environ.get("CURSO_FLINK_DIR")
+        return cls(
+            rest_port=int(rest_port),
+            rpc_port=int(os.environ.get("CURSO_FLINK_RPC_PORT", "6123")),
+            taskmanagers=int(os.environ.get("CURSO_FLINK_TASKMANAGERS", "2")),
+            slots=int(os.environ.get("CURSO_FLINK_SLOTS", "2")),
+            base_dir=Path(env_dir).expanduser().resolve() if env_dir
+            else paths.project_root() / ".flink" / "cluster",
+            python=os.environ.get("CURSO_FLINK_PYTHON", sys.executable),
+        )
+
+    @property
+    def rest_url(self) -> str:
+        """La consola web y la API REST, p. ej. ``http://127.0.0.1:8081``."""
+        return f"http://{HOST}:{self.rest_port}"
+
+    @property
+    def conf_dir(self) -> Path:
+        return self.base_dir / "conf"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.base_dir / "log"
+
+    @property
+    def pid_dir(self) -> Path:
+        return self.base_dir / "pid"
+
+
+def default_config() -> ClusterConfig:
+    """La configuración del clúster según el entorno actual."""
+    return ClusterConfig.from_env()
+
+
+def flink_home() -> Path:
+    """La carpeta de la instalación de PyFlink (tiene ``bin/``, ``lib/``, ``opt/`` y ``conf/``)."""
+    import pyflink
+
+    return Path(pyflink.__file__).resolve().parent
+
+
+# --- Configuración -------------------------------------------------------------
+
+
+def _java_opens() -> str:
+    """Las opciones ``--add-opens`` de la JVM que trae la configuración de ejemplo de PyFlink."""
+    text = (flink_home() / "conf" / "config.yaml").read_text()
+    match = re.search(r"^\s+all:\s*(\S.*)$", text, re.MULTILINE)
+    return match.group(1).strip() if match else ""
+
+
+def settings(config: ClusterConfig) -> dict[str, str]:
+    """Las opciones del ``config.yaml`` del clúster (todas en 127.0.0.1)."""
+    return {
+        "env.java.opts.all": _java_opens(),
+        "jobmanager.bind-host": HOST,
+        "jobmanager.rpc.address": HOST,
+        "jobmanager.rpc.port": str(config.rpc_port),
+        "jobmanager.memory.process.size": JM_MEMORY,
+        "jobmanager.execution.failover-strategy": "region",
+        "taskmanager.bind-host": HOST,
+        "taskmanager.host": HOST,
+        "taskmanager.numberOfTaskSlots": str(config.slots),
+        "taskmanager.memory.process.size": TM_MEMORY,
+        # Reparte las subtareas entre TaskManagers en vez de llenar primero uno.
+        "taskmanager.load-balance.mode": "SLOTS",
+        "rest.address": HOST,
+        "rest.bind-address": HOST,
+        "rest.port": str(config.rest_port),
+        "parallelism.default": "1",
+        "python.executable": config.python,
+    }
+
+
+def write_conf(config: ClusterConfig) -> None:
+    """Escribe la carpeta de configuración privada del clúster."""
+    for folder in (config.conf_dir, config.log_dir, config.pid_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    lines = ["# Generado por helpers.flink_cluster: no lo edites a mano."]
+    lines += [f"{key}: {json.dumps(value)}" for key, value in settings(config).items()]
+    (config.conf_dir / "config.yaml").write_text("\n".join(lines) + "\n")
+    source = flink_home() / "conf"
+    for name in ("log4j.properties", "log4j-console.properties", "logback.xml"):
+        (config.conf_dir / name).write_text((source / name).read_text())
+
+
+def _script_env(config: ClusterConfig) -> dict[str, str]:
+    from helpers.flink import check_java_for_flink
+    from helpers.java import java_info
+
+    check_java_for_flink()
+    env = dict(os.environ)
+    env.update(
+        FLINK_CONF_DIR=str(config.conf_dir),
+        FLINK_LOG_DIR=str(config.log_dir),
+        FLINK_PID_DIR=str(config.pid_dir),
+        JAVA_HOME=str(java_info().executable.resolve().parents[1]),
+    )
+    return env
+
+
+# --- Procesos -------------------------------------------------------------------
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
+def processes(config: ClusterConfig | None = None) -> dict[str, list[int]]:
+    """Los PIDs vivos del clúster del curso, por papel: ``{"JobManager": [...], "TaskManager": [...]}``.
+
+    Solo cuenta procesos cuya línea de comandos usa *nuestra* carpeta de configuración.
+    """
+    config = config or default_config()
+    found: dict[str, list[int]] = {role: [] for role in ROLES.values()}
+    for daemon, role in ROLES.items():
+        for pid_file in config.pid_dir.glob(f"flink-*-{daemon}.pid"):
+            for line in pid_file.read_text().split():
+                if line.isdigit() and str(config.conf_dir) in _cmdline(int(line)):
+                    found[role].append(int(line))
+    return found
+
+
+def rest(config: ClusterConfig, path: str, method: str = "GET", timeout_s: float = 5.0) -> Any:
+    """Llama a la API REST del JobManager y devuelve el JSON de la respuesta."""
+    request = urllib.request.Request(config.rest_url + path, method=method)
+    with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        body = response.read()
+    return json.loads(body) if body else None
+
+
+def overview(config: ClusterConfig | None = None) -> dict[str, Any] | None:
+    """El resumen del clúster (``/overview``), o ``None`` si el JobManager no responde."""
+    config = config or default_config()
+    try:
+        return rest(config, "/overview", timeout_s=2.0)
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def tail_logs(config: ClusterConfig | None = None, lines: int = 20) -> str:
+    """Las últimas líneas del log de cada proceso del clúster."""
+    config = config or default_config()
+    parts = []
+    for log in sorted(config.log_dir.glob("flink-*.log")):
+        text = log.read_text(errors="replace").splitlines()[-lines:]
+        parts.append(f"--- {log.name}\n" + "\n".join(text))
+    return "\n".join(parts) or "(el clúster no escribió nada en sus logs)"
+
+
+def _check_ports(config: ClusterConfig) -> None:
+    busy = [(name, port, var) for name, port, var in (
+        ("REST y consola web", config.rest_port, "CURSO_FLINK_REST=127.0.0.1:<puerto>"),
+        ("RPC del JobManager", config.rpc_port, "CURSO_FLINK_RPC_PORT=<puerto>"),
+    ) if not port_is_free(port)]
+    if busy:
+        listed = ", ".join(f"{port} ({name})" for name, port, _ in busy)
+        ports = " ".join(f":{port}" for _, port, _ in busy)
+        raise PortBusyError(
+            f"Ya hay otro programa en {listed}: ¿otro clúster de Flink?\n"
+            f"Averigua cuál con:  ss -ltnp | grep -E '{'|'.join(p[1:] for p in ports.split())}'\n"
+            "Detenlo, o usa otros puertos:  "
+            + " ".join(var for _, _, var in busy) + " python -m helpers.flink_cluster start"
+        )
+
+
+def _run_script(config: ClusterConfig, script: str, *args: str) -> None:
+    result = subprocess.run(
+        ["bash", str(flink_home() / "bin" / script), *args],
+        env=_script_env(config), capture_output=True, text=True, timeout=120,
+    )
+    if result.returncode != 0:
+        raise ClusterStartError(
+            f"{script} {' '.join(args)} falló:\n{(result.stderr or result.stdout).strip()[-2000:]}"
+        )
+
+
+def _registered(config: ClusterConfig) -> int:
+    """Cuántos TaskManagers ya se registraron *con todas sus ranuras* (-1 si no hay JobManager)."""
+    info = overview(config)
+    if not info:
+        return -1
+    return min(int(info["taskmanagers"]), int(info["slots-total"]) // config.slots)
+
+
+def start(config: ClusterConfig | None = None, timeout_s: float = READY_TIMEOUT_S) -> bool:
+    """Arranca el clúster (o reutiliza el que corre) y espera a que se registren los TaskManagers.
+
+    Devuelve ``True`` si lo arrancó y ``False`` si ya estaba corriendo completo.
+    """
+    config = config or default_config()
+    running = processes(config)
+    if running["JobManager"] and len(running["TaskManager"]) >= config.taskmanagers:
+        _wait_ready(config, timeout_s)
+        return False
+    if running["JobManager"] or running["TaskManager"]:
+        stop(config)  # quedó a medias: mejor empezar de cero
+    _check_ports(config)
+    write_conf(config)
+    for stale in config.pid_dir.glob("flink-*.pid"):
+        stale.unlink()
+    _run_script(config, "jobmanager.sh", "start")
+    for _ in range(config.taskmanagers):  # arrancan a la vez; cada uno espera al JobManager
+        _run_script(config, "taskmanager.sh", "start")
+    _wait_ready(config, timeout_s)
+    return True
+
+
+def _wait_ready(config: ClusterConfig, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        running = processes(config)
+        if not running["JobManager"] or len(running["TaskManager"]) < config.taskmanagers:
+            raise ClusterStartError(
+                "Un proceso del clúster de Flink terminó mientras arrancaba "
+                f"({len(running['JobManager'])} JobManager, {len(running['TaskManager'])} de "
+                f"{config.taskmanagers} TaskManagers vivos). Últimas líneas de sus logs:\n"
+                f"{tail_logs(config)}"
+            )
+        if _registered(config) >= config.taskmanagers:
+            return
+        time.sleep(0.5)
+    raise ClusterStartError(
+        f"Los TaskManagers no se registraron en {timeout_s:.0f} s "
+        f"({max(_registered(config), 0)} de {config.taskmanagers}). Últimas líneas de sus logs:\n"
+        f"{tail_logs(config)}\n"
+        "Prueba  python -m helpers.flink_cluster stop  y vuelve a arrancarlo."
+    )
+
+
+def _wait_gone(pids: list[int], timeout_s: float) -> list[int]:
+    deadline = time.monotonic() + timeout_s
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [pid for pid in alive if Path(f"/proc/{pid}").exists()]
+    return alive
+
+
+def stop(config: ClusterConfig | None = None, timeout_s: float = STOP_TIMEOUT_S) -> bool:
+    """Detiene solo los procesos del clúster del curso. ``True`` si había alguno."""
+    config = config or default_config()
+    pids = [pid for group in processes(config).values() for pid in group]
+    for pid in pids:
+        os.kill(pid, signal.SIGTERM)
+    for pid in _wait_gone(pids, timeout_s):
+        os.kill(pid, signal.SIGKILL)
+    _wait_gone(pids, 5.0)
+    for pid_file in config.pid_dir.glob("flink-*.pid"):
+        pid_file.unlink()
+    return bool(pids)
+
+
+def kill_taskmanager(config: ClusterConfig | None = None, index: int = 0) -> int:
+    """Mata de golpe (SIGKILL) un TaskManager, como si se cayera su máquina. Devuelve su PID."""
+    config = config or default_config()
+    pids = processes(config)["TaskManager"]
+    if not pids:
+        raise CourseError("No hay TaskManagers del curso corriendo: arráncalos con  make cluster")
+    pid = pids[index % len(pids)]
+    os.kill(pid, signal.SIGKILL)
+    _wait_gone([pid], 5.0)
+    return pid
+
+
+def status_text(config: ClusterConfig | None = None) -> tuple[bool, str]:
+    """``(corriendo, texto)`` con el estado real del clúster."""
+    config = config or default_config()
+    running = processes(config)
+    info = overview(config)
+    if not running["JobManager"]:
+        return False, "El clúster de Flink NO está corriendo. Arráncalo con  make cluster"
+    if info is None:
+        return False, (f"El JobManager (PID {running['JobManager'][0]}) existe pero NO responde en "
+                       f"{config.rest_url}")
+    return True, (
+        f"Clúster de Flink corriendo: JobManager PID {running['JobManager'][0]}, "
+        f"{info['taskmanagers']} TaskManagers registrados ({len(running['TaskManager'])} procesos), "
+        f"{info['slots-available']} de {info['slots-total']} ranuras libres, "
+        f"{info['jobs-running']} jobs corriendo.\nConsola web: {config.rest_url}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Punto de entrada de ``python -m helpers.flink_cluster``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.flink_cluster",
+        description="Clúster local de Flink del curso (JobManager + TaskManagers en 127.0.0.1).",
+    )
+    parser.add_argument("command", choices=["start", "stop", "status", "logs"])
+    parser.add_argument("-n", "--lines", type=int, default=20, help="líneas de log a mostrar")
+    args = parser.parse_args(argv)
+    config = default_config()
+    try:
+        if args.command == "start":
+            began = time.monotonic()
+            started = start(config)
+            verb = "listo" if started else "ya estaba corriendo; lo reutilizo"
+            print(f"Clúster de Flink {verb} ({time.monotonic() - began:.1f} s): 1 JobManager y "
+                  f"{config.taskmanagers} TaskManagers de {config.slots} ranuras.\n"
+                  f"Consola web: {config.rest_url}")
+        elif args.command == "stop":
+            print("Clúster de Flink detenido" if stop(config)
+                  else "No había un clúster de Flink nuestro que detener")
+        elif args.command == "status":
+            running, text = status_text(config)
+            print(text)
+            return 0 if running else 3
+        else:
+            print(tail_logs(config, args.lines))
+    except CourseError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

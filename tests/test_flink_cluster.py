@@ -1,0 +1,104 @@
+"""El clúster local de Flink (JobManager + TaskManagers) y el modo remoto, contra procesos reales."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpers import flink, flink_cluster
+from helpers.errors import ClusterUnavailableError, PortBusyError
+
+from conftest import free_port  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[flink_cluster.ClusterConfig]:
+    """Un clúster propio (puertos libres, carpeta temporal) con 2 TaskManagers de 1 ranura."""
+    config = flink_cluster.ClusterConfig(
+        rest_port=free_port(), rpc_port=free_port(), taskmanagers=2, slots=1,
+        base_dir=tmp_path_factory.mktemp("flink") / "cluster", python=sys.executable,
+    )
+    assert flink_cluster.start(config) is True
+    yield config
+    flink_cluster.stop(config)
+
+
+def test_start_is_idempotent_and_status_tells_the_truth(cluster):
+    assert flink_cluster.start(cluster) is False  # ya corría: lo reutiliza
+    running, text = flink_cluster.status_text(cluster)
+    assert running and "2 TaskManagers registrados" in text and "2 de 2 ranuras libres" in text
+    assert len(flink_cluster.processes(cluster)["TaskManager"]) == 2
+    info = flink_cluster.rest(cluster, "/taskmanagers")
+    assert len(info["taskmanagers"]) == 2
+
+
+def test_datastream_job_with_python_really_runs_on_the_cluster(cluster, monkeypatch):
+    from pyflink.common import Types
+
+    monkeypatch.setenv("CURSO_FLINK_MODE", "remote")
+    monkeypatch.setenv("CURSO_FLINK_REST", f"127.0.0.1:{cluster.rest_port}")
+    env = flink.stream_env(parallelism=2)
+    numbers = env.from_collection(list(range(50)), type_info=Types.INT())
+    doubled = numbers.map(lambda x: x * 2, output_type=Types.INT())  # función de Python
+    with doubled.execute_and_collect("prueba-en-el-cluster") as rows:
+        assert sorted(rows) == [x * 2 for x in range(50)]
+    jobs = flink_cluster.rest(cluster, "/jobs/overview")["jobs"]
+    assert [(j["name"], j["state"]) for j in jobs] == [("prueba-en-el-cluster", "FINISHED")]
+
+
+def test_remote_mode_without_cluster_fails_clearly(monkeypatch):
+    monkeypatch.setenv("CURSO_FLINK_MODE", "remote")
+    monkeypatch.setenv("CURSO_FLINK_REST", f"127.0.0.1:{free_port()}")
+    for make_env in (flink.stream_env, flink.table_env):
+        with pytest.raises(ClusterUnavailableError, match="make cluster"):
+            make_env()
+
+
+def test_busy_rest_port_names_port_and_variable(tmp_path):
+    config = flink_cluster.ClusterConfig(
+        rest_port=free_port(), rpc_port=free_port(), taskmanagers=1, slots=1,
+        base_dir=tmp_path / "cluster", python=sys.executable,
+    )
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", config.rest_port))
+        squatter.listen()
+        with pytest.raises(PortBusyError) as info:
+            flink_cluster.start(config)
+    message = str(info.value)
+    assert str(config.rest_port) in message and "CURSO_FLINK_REST" in message
+    assert flink_cluster.processes(config) == {"JobManager": [], "TaskManager": []}
+
+
+def test_stop_only_touches_our_processes(tmp_path):
+    """Un PID ajeno escrito en el archivo de PIDs no se mata."""
+    config = flink_cluster.ClusterConfig(
+        rest_port=free_port(), rpc_port=free_port(), taskmanagers=1, slots=1,
+        base_dir=tmp_path / "cluster", python=sys.executable,
+    )
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        config.pid_dir.mkdir(parents=True)
+        (config.pid_dir / "flink-x-taskexecutor.pid").write_text(f"{sleeper.pid}\n")
+        assert flink_cluster.processes(config)["TaskManager"] == []
+        assert flink_cluster.stop(config) is False
+        assert sleeper.poll() is None
+    finally:
+        sleeper.kill()
+
+
+def test_cli_status_exit_codes(cluster):
+    env = dict(os.environ, CURSO_FLINK_DIR=str(cluster.base_dir),
+               CURSO_FLINK_REST=f"127.0.0.1:{cluster.rest_port}")
+    result = subprocess.run([sys.executable, "-m", "helpers.flink_cluster", "status"],
+                            env=env, capture_output=True, text=True)
+    assert result.returncode == 0 and "Consola web" in result.stdout
+    env["CURSO_FLINK_DIR"] = str(Path(cluster.base_dir).parent / "otro")
+    result = subprocess.run([sys.executable, "-m", "helpers.flink_cluster", "status"],
+                            env=env, capture_output=True, text=True)
+    assert result.returncode == 3 and "NO está corriendo" in result.stdout
