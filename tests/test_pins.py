@@ -285,14 +285,20 @@ def test_flink_dockerfile_uses_version_args() -> None:
             if line.strip() and not line.strip().startswith("#")
         ]
         code = "\n".join(lines)
-        from_index = next((i for i, line in enumerate(lines) if line.startswith("FROM ")), -1)
-        assert from_index >= 0, f"{dockerfile.name}: no tiene línea FROM"
+        froms = [i for i, line in enumerate(lines) if line.startswith("FROM ")]
+        assert froms, f"{dockerfile.name}: no tiene línea FROM"
+        from_index = froms[-1]  # la imagen final; las anteriores son etapas de construcción
         assert lines[from_index] == "FROM flink:${FLINK_VERSION}-java17", (
             f"{dockerfile.name}: la imagen base debe ser flink:${{FLINK_VERSION}}-java17, "
             f"no {lines[from_index]!r}"
         )
-        assert "ARG FLINK_VERSION" in lines[:from_index], (
-            f"{dockerfile.name}: ARG FLINK_VERSION debe declararse antes de FROM"
+        for arg in ("FLINK_VERSION", "PYTHON_VERSION"):
+            assert f"ARG {arg}" in lines[:froms[0]], (
+                f"{dockerfile.name}: ARG {arg} debe declararse antes del primer FROM"
+            )
+        assert "FROM python:${PYTHON_VERSION}-slim-bookworm AS python" in lines, (
+            f"{dockerfile.name}: los trabajadores deben usar el Python del curso "
+            "(etapa FROM python:${PYTHON_VERSION}-slim-bookworm AS python)"
         )
         after_from = lines[from_index + 1 :]
         for arg in ("PYFLINK_VERSION", "KAFKA_CONNECTOR_VERSION"):
