@@ -2,6 +2,8 @@
 #   make lab    instala lo necesario, arranca Kafka y abre JupyterLab
 #   make test   instala lo que falte, arranca Kafka y ejecuta pytest + nbval en todos los cuadernos
 #   make cheatsheet   genera cheatsheet.pdf, la hoja de referencia para imprimir (A4)
+#   make entrevista   genera entrevista.pdf, las 30 preguntas de entrevista para imprimir (A4)
+#   make lab LAB_ARGS="--port 8899 --no-browser"   pasa opciones a JupyterLab
 # Cada objetivo se puede repetir: lo que ya está hecho se salta.
 
 PYTHON ?= python3.11
@@ -9,6 +11,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 KERNEL := curso-etl
 NBVAL_CELL_TIMEOUT ?= 600
+# Opciones extra para JupyterLab, p. ej.  make lab LAB_ARGS="--port 8899 --no-browser"
+LAB_ARGS ?=
 # Jupyter se niega a correr como root (p. ej. en un contenedor) salvo que se le pida.
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
@@ -18,10 +22,10 @@ JARS_STAMP := .jars/.listo
 KERNEL_STAMP := $(VENV)/.kernel
 CHEAT_STAMP := $(VENV)/.hoja
 
-.PHONY: help prereqs setup venv jars kafka cluster kernel lab test test-py test-nb stop clean bench cheatsheet
+.PHONY: help prereqs setup venv jars kafka cluster kernel lab test test-py test-nb stop clean bench cheatsheet entrevista
 
 help:
-	@echo "Órdenes: make lab | make test | make cluster | make stop | make clean | make bench | make cheatsheet"
+	@echo "Órdenes: make lab | make test | make cluster | make stop | make clean | make bench | make cheatsheet | make entrevista"
 
 prereqs:
 	@bash scripts/check_prereqs.sh $(PYTHON)
@@ -69,10 +73,17 @@ cluster: setup
 
 lab: kafka
 	@echo "==> Abriendo JupyterLab en notebooks/ (Ctrl+C para salir; Kafka sigue corriendo hasta 'make stop')"
-	@$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks $(LAB_ROOT_FLAG)
+	@$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks $(LAB_ROOT_FLAG) $(LAB_ARGS)
 
 cheatsheet: prereqs cheatsheet.pdf
 	@echo "==> Hoja lista para imprimir: cheatsheet.pdf"
+
+entrevista.pdf: entrevista.md src/helpers/cheatsheet.py $(CHEAT_STAMP)
+	@echo "==> Generando entrevista.pdf (A4, dos columnas) desde entrevista.md"
+	@$(PY) -m helpers.cheatsheet entrevista.md
+
+entrevista: prereqs entrevista.pdf
+	@echo "==> Hoja de entrevista lista para imprimir: entrevista.pdf"
 
 # make test arranca Kafka si no estaba corriendo y, en ese caso, lo detiene al terminar.
 # Instala también el generador de la hoja: tests/test_cheatsheet.py construye el PDF.

@@ -38,7 +38,7 @@ def test_start_is_idempotent_and_status_tells_the_truth(cluster):
     assert len(info["taskmanagers"]) == 2
 
 
-def test_datastream_job_with_python_really_runs_on_the_cluster(cluster, monkeypatch):
+def test_datastream_job_with_python_really_runs_on_the_cluster(cluster, bootstrap, monkeypatch):
     from pyflink.common import Types
 
     monkeypatch.setenv("CURSO_FLINK_MODE", "remote")
@@ -52,7 +52,7 @@ def test_datastream_job_with_python_really_runs_on_the_cluster(cluster, monkeypa
     assert [(j["name"], j["state"]) for j in jobs] == [("prueba-en-el-cluster", "FINISHED")]
 
 
-def test_remote_mode_without_cluster_fails_clearly(monkeypatch):
+def test_remote_mode_without_cluster_fails_clearly(bootstrap, monkeypatch):
     monkeypatch.setenv("CURSO_FLINK_MODE", "remote")
     monkeypatch.setenv("CURSO_FLINK_REST", f"127.0.0.1:{free_port()}")
     for make_env in (flink.stream_env, flink.table_env):

@@ -11,9 +11,12 @@ import pandas as pd
 import pytest
 
 from helpers import topics
+from helpers.errors import BrokerUnavailableError
 from helpers.flink import (
     connector_jar, harness_threads, route_worker_stderr, stop_job, stream_env, table_env)
 from helpers.sources.ventas import sales
+
+from conftest import free_port  # noqa: E402
 
 
 @pytest.fixture
@@ -147,3 +150,25 @@ def test_worker_threads_write_stderr_to_the_log_and_cells_keep_theirs(tmp_path, 
     assert log.read_text(encoding="utf-8") == "aviso del trabajador\n"
     err = capsys.readouterr().err
     assert "error de la celda" in err and "aviso del trabajador" not in err
+
+
+def test_stream_and_table_env_check_the_broker_first(monkeypatch, tmp_path):
+    """Sin broker, el entorno de Flink falla al crearse, rápido y en español, como el productor.
+
+    Antes, el entorno se creaba sin problema y el job fallaba ~70 s después con una traza de Java
+    («Timed out waiting for a node assignment»).
+    """
+    nobody = f"127.0.0.1:{free_port()}"  # nadie escucha ahí
+    with pytest.raises(BrokerUnavailableError) as producer_error:
+        topics.produce_json("cualquiera", [{"a": 1}], bootstrap=nobody)
+    monkeypatch.setenv("CURSO_KAFKA_DIR", str(tmp_path / "kafka"))
+    monkeypatch.setenv("CURSO_KAFKA_PORT", nobody.rpartition(":")[2])
+    for make_env in (stream_env, table_env):
+        began = time.monotonic()
+        with pytest.raises(BrokerUnavailableError) as error:
+            make_env()
+        assert time.monotonic() - began < 5, "la comprobación es un socket, no un cliente de 30 s"
+        assert str(error.value) == str(producer_error.value)
+        assert "make kafka" in str(error.value)
+        with pytest.raises(BrokerUnavailableError):
+            make_env(bootstrap=nobody)  # también con la dirección explícita

@@ -56,3 +56,12 @@ def test_jupyterlab_answers_api_status_with_token(tmp_path):
     finally:
         lab.terminate()
         lab.wait(timeout=30)
+
+
+def test_make_lab_passes_lab_args_to_jupyterlab():
+    """``make lab LAB_ARGS="..."`` llega a la orden de JupyterLab (``make -n`` solo la imprime)."""
+    result = subprocess.run(["make", "-n", "lab", "LAB_ARGS=--port 8899 --no-browser"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lab_line = next(line for line in result.stdout.splitlines() if "jupyter lab" in line)
+    assert lab_line.rstrip().endswith("--port 8899 --no-browser"), lab_line

@@ -1,7 +1,9 @@
-"""La hoja de referencia del curso (``cheatsheet.md``): su PDF y sus fragmentos de código.
+"""Las hojas imprimibles del curso: su PDF y sus fragmentos de código.
 
-Uso: ``python -m helpers.cheatsheet`` (o ``make cheatsheet``) escribe ``cheatsheet.pdf``.
-Con ``--png CARPETA`` guarda además cada página como PNG, para revisarla a ojo.
+Uso: ``python -m helpers.cheatsheet`` (o ``make cheatsheet``) escribe ``cheatsheet.pdf`` desde
+``cheatsheet.md``; ``python -m helpers.cheatsheet entrevista.md`` (o ``make entrevista``) escribe
+``entrevista.pdf``. Con ``--png CARPETA`` guarda además cada página como PNG, para revisarla a ojo.
+El título del PDF es el primer título ``#`` del Markdown.
 
 El PDF sale sin paquetes del sistema: pandoc (rueda ``pypandoc-binary``) convierte el Markdown a
 Typst, y el compilador de Typst (rueda ``typst``, con sus fuentes incluidas) lo compone en A4 a dos
@@ -40,11 +42,11 @@ TABLE_RULE = re.compile(r"^\|(\s*:?-+:?\s*\|)+\s*$")
 
 # Estilo de la página. Solo fuentes que trae la rueda de Typst (así sale igual en cualquier máquina).
 STYLE = r"""
-#set document(title: "ETL por lotes vs. ETL en streaming: hoja de referencia")
+#set document(title: "@TITLE@")
 #set page(
   paper: "a4", columns: 2, margin: (x: 10mm, top: 9mm, bottom: 11mm),
   footer: context text(6.5pt, fill: luma(110))[
-    Curso «ETL por lotes vs. ETL en streaming» · `make cheatsheet`
+    Curso «ETL por lotes vs. ETL en streaming» · `make @TARGET@`
     #h(1fr) #counter(page).display("1 / 1", both: true)
   ],
 )
@@ -91,6 +93,20 @@ class Snippet:
 def source_path() -> Path:
     """``cheatsheet.md`` en la raíz del curso."""
     return paths.project_root() / "cheatsheet.md"
+
+
+def document_title(markdown: str) -> str:
+    """El primer título ``#`` del Markdown (el título del PDF)."""
+    for line in markdown.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    raise ValueError("El Markdown no tiene un título de nivel 1 («# …»)")
+
+
+def page_style(title: str, target: str) -> str:
+    """El estilo de página con el título del documento y su objetivo de ``make`` en el pie."""
+    return STYLE.replace("@TITLE@", title.replace("\\", "").replace('"', "'")).replace(
+        "@TARGET@", target)
 
 
 def output_path() -> Path:
@@ -204,14 +220,17 @@ def _set_widths(blocks: list[dict], widths: list[list[float] | None]) -> None:
                              for (align, _), width in zip(table["c"][2], relative)]
 
 
-def to_typst(markdown: str) -> str:
-    """El documento Typst completo: el estilo de la página y el Markdown convertido por pandoc."""
+def to_typst(markdown: str, target: str = "cheatsheet") -> str:
+    """El documento Typst completo: el estilo de la página y el Markdown convertido por pandoc.
+
+    ``target`` es el objetivo de ``make`` que genera el PDF (sale en el pie de página).
+    """
     pypandoc = _renderer("pypandoc")
     document = json.loads(pypandoc.convert_text(markdown, "json", format="gfm"))
     _set_widths(document["blocks"], _column_widths(markdown))
     document["blocks"] = _full_width(document["blocks"])
     body = pypandoc.convert_text(json.dumps(document), "typst", format="json")
-    return STYLE + "\n" + body
+    return page_style(document_title(markdown), target) + "\n" + body
 
 
 def build(source: Path | None = None, output: Path | None = None,
@@ -219,8 +238,8 @@ def build(source: Path | None = None, output: Path | None = None,
     """Convierte ``source`` (Markdown) en ``output`` (PDF A4) y, si se pide, en PNG por página."""
     typst = _renderer("typst")
     source = source or source_path()
-    output = output or output_path()
-    document = to_typst(source.read_text(encoding="utf-8")).encode("utf-8")
+    output = output or source.with_suffix(".pdf")
+    document = to_typst(source.read_text(encoding="utf-8"), target=source.stem).encode("utf-8")
     with tempfile.TemporaryDirectory(prefix="hoja-") as folder:
         main = Path(folder) / "cheatsheet.typ"
         main.write_bytes(document)
@@ -239,12 +258,17 @@ def build(source: Path | None = None, output: Path | None = None,
 def main(argv: list[str] | None = None) -> int:
     """Punto de entrada de ``python -m helpers.cheatsheet``."""
     parser = argparse.ArgumentParser(prog="python -m helpers.cheatsheet",
-                                     description="Genera cheatsheet.pdf desde cheatsheet.md.")
+                                     description="Genera el PDF (A4) de una hoja del curso.")
+    parser.add_argument("fuente", nargs="?", type=Path, default=None,
+                        help="el Markdown (por omisión, cheatsheet.md); el PDF sale a su lado")
     parser.add_argument("--png", type=Path, metavar="CARPETA", help="guarda también cada página en PNG")
     args = parser.parse_args(argv)
     began = time.perf_counter()
+    source = args.fuente
+    if source is not None and not source.is_absolute():
+        source = paths.project_root() / source
     try:
-        pdf = build(png_dir=args.png)
+        pdf = build(source=source, png_dir=args.png)
     except CourseError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1

@@ -23,6 +23,10 @@ class PortBusyError(CourseError):
     """El puerto que quiere usar el broker ya lo ocupa otro programa."""
 
 
+class PortsMismatchError(CourseError):
+    """El entorno pide unos puertos y el broker del curso que ya corre usa otros."""
+
+
 class BrokerStartError(CourseError):
     """El broker terminó (o no respondió) mientras arrancaba."""
 

@@ -2,11 +2,17 @@
 
 Dos formas de ejecutar un *job* (trabajo) de Flink, detrás de las mismas funciones:
 
-- ``local`` (por defecto): un mini-clúster embebido dentro del proceso de Python.
+- ``local`` (por defecto): un miniclúster embebido dentro del proceso de Python.
 - ``remote``: un clúster aparte (JobManager + TaskManagers, p. ej. el de ``helpers.flink_cluster``).
   Se elige con ``CURSO_FLINK_MODE=remote``, la dirección REST en ``CURSO_FLINK_REST``
   (``127.0.0.1:8081``) y el Python de los trabajadores en ``CURSO_FLINK_PYTHON`` (por defecto, el
   de este entorno). Los jars del conector y de ``flink-python`` viajan con cada job.
+
+Antes de crear el entorno, ``stream_env()`` y ``table_env()`` comprueban que el broker de Kafka
+acepte conexiones (un *socket*, milisegundos). Sin esa comprobación, un broker apagado solo se
+notaba un minuto después, dentro del *job*, con una traza de Java («Timed out waiting for a node
+assignment»); con ella, el error es el mismo ``BrokerUnavailableError`` en español que da el
+productor. En modo ``remote`` también sirve: el clúster lee el mismo broker.
 """
 
 from __future__ import annotations
@@ -128,12 +134,27 @@ def _configuration(parallelism: int, extra: dict[str, str] | None = None):
     return config
 
 
-def stream_env(parallelism: int = 1, extra: dict[str, str] | None = None) -> StreamExecutionEnvironment:
+def check_broker(bootstrap: str | None = None) -> str:
+    """Comprueba (con un solo *socket*) que el broker de Kafka escuche; devuelve su dirección.
+
+    Si no escucha, lanza ``BrokerUnavailableError`` con qué hacer, en español.
+    """
+    from helpers.kafka_local import default_config, require_broker
+
+    bootstrap = bootstrap or default_config().bootstrap
+    require_broker(bootstrap, quick=True)
+    return bootstrap
+
+
+def stream_env(parallelism: int = 1, extra: dict[str, str] | None = None,
+               bootstrap: str | None = None) -> StreamExecutionEnvironment:
     """Un ``StreamExecutionEnvironment`` (API DataStream) con el conector de Kafka cargado.
 
     ``parallelism`` es cuántas «manos» trabajan a la vez en cada operador;
-    ``extra`` permite añadir opciones de configuración de Flink.
+    ``extra`` permite añadir opciones de configuración de Flink; ``bootstrap`` es el broker que
+    se comprueba antes (el del curso si no se indica).
     """
+    check_broker(bootstrap)
     check_java_for_flink()
     from pyflink.datastream import StreamExecutionEnvironment
 
@@ -153,11 +174,14 @@ def stream_env(parallelism: int = 1, extra: dict[str, str] | None = None) -> Str
     return env
 
 
-def table_env(parallelism: int = 1, extra: dict[str, str] | None = None) -> TableEnvironment:
+def table_env(parallelism: int = 1, extra: dict[str, str] | None = None,
+              bootstrap: str | None = None) -> TableEnvironment:
     """Un ``TableEnvironment`` en modo *streaming* (Table API / SQL) con el conector de Kafka.
 
     La zona horaria de la sesión es UTC, así las ventanas se ven igual en cualquier máquina.
+    Antes comprueba que el broker ``bootstrap`` (el del curso si no se indica) escuche.
     """
+    check_broker(bootstrap)
     check_java_for_flink()
     from pyflink.table import EnvironmentSettings, TableEnvironment
 

@@ -11,6 +11,8 @@ Variables de entorno (con sus valores por defecto):
 
 - ``CURSO_KAFKA_PORT`` (9092): puerto de los clientes.
 - ``CURSO_KAFKA_CONTROLLER_PORT`` (9093): puerto del controlador KRaft.
+  Sin estas dos variables se usan los puertos que el broker recuerda en su carpeta de datos
+  (``helpers.kafka_ports``), y 9092/9093 si nunca arrancó.
 - ``CURSO_KAFKA_DIR`` (``<raíz>/.kafka``): datos, logs, configuración y PID.
 - ``CURSO_JARS_DIR`` (``<raíz>/.jars``): jars que resuelve Maven.
 - ``CURSO_KAFKA_HEAP`` (512m): memoria máxima de la JVM del broker.
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import time
 import uuid
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,9 +39,17 @@ from helpers.errors import (
     BrokerUnavailableError,
     CourseError,
     JarsMissingError,
-    PortBusyError,
+    PortsMismatchError,
 )
 from helpers.java import java_info
+from helpers.kafka_ports import (
+    Ports,
+    PortsMismatchWarning,
+    check_ports_free,
+    configured_ports,
+    mismatch_message,
+    remembered_ports,
+)
 
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 60.0
@@ -60,10 +71,12 @@ class BrokerConfig:
     @classmethod
     def from_env(cls) -> BrokerConfig:
         """Lee la configuración de las variables ``CURSO_*`` (o usa los valores por defecto)."""
+        data_dir = paths.kafka_data_dir()
+        ports = configured_ports(data_dir)
         return cls(
-            port=int(os.environ.get("CURSO_KAFKA_PORT", "9092")),
-            controller_port=int(os.environ.get("CURSO_KAFKA_CONTROLLER_PORT", "9093")),
-            data_dir=paths.kafka_data_dir(),
+            port=ports.port,
+            controller_port=ports.controller_port,
+            data_dir=data_dir,
             jars_dir=paths.jars_dir() / "kafka",
             heap=os.environ.get("CURSO_KAFKA_HEAP", "512m"),
         )
@@ -72,6 +85,11 @@ class BrokerConfig:
     def bootstrap(self) -> str:
         """Dirección para los clientes, p. ej. ``127.0.0.1:9092``."""
         return f"{HOST}:{self.port}"
+
+    @property
+    def ports(self) -> Ports:
+        """Los dos puertos de esta configuración."""
+        return Ports(self.port, self.controller_port)
 
     @property
     def pid_file(self) -> Path:
@@ -95,8 +113,27 @@ class BrokerConfig:
 
 
 def default_config() -> BrokerConfig:
-    """La configuración del broker según el entorno actual."""
-    return BrokerConfig.from_env()
+    """La configuración del broker según el entorno actual.
+
+    Si el entorno pide otros puertos que los del broker del curso que ya corre, avisa con un
+    ``PortsMismatchWarning`` que dice cómo arreglarlo.
+    """
+    config = BrokerConfig.from_env()
+    message = ports_mismatch(config)
+    if message:
+        warnings.warn(message, PortsMismatchWarning, stacklevel=2)
+    return config
+
+
+def ports_mismatch(config: BrokerConfig) -> str | None:
+    """El aviso en español si ``config`` no usa los puertos del broker que corre; ``None`` si sí."""
+    remembered = remembered_ports(config.data_dir)
+    if remembered is None or remembered == config.ports:
+        return None
+    pid = running_pid(config)
+    if pid is None:
+        return None
+    return mismatch_message(config.ports, remembered, pid, config.data_dir)
 
 
 # --- Comprobaciones previas -------------------------------------------------
@@ -112,29 +149,6 @@ def classpath(config: BrokerConfig) -> str:
             "(equivale a: mvn -q -f jvm/pom.xml package)"
         )
     return os.pathsep.join(str(jar) for jar in jars)
-
-
-def port_is_free(port: int) -> bool:
-    """``True`` si nadie escucha en ``127.0.0.1:port`` y podemos ocuparlo."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((HOST, port))
-        except OSError:
-            return False
-    return True
-
-
-def _check_ports(config: BrokerConfig) -> None:
-    for name, port, var in (
-        ("clientes", config.port, "CURSO_KAFKA_PORT"),
-        ("controlador", config.controller_port, "CURSO_KAFKA_CONTROLLER_PORT"),
-    ):
-        if not port_is_free(port):
-            raise PortBusyError(
-                f"El puerto {port} ({name} de Kafka) ya está ocupado por otro programa.\n"
-                f"Averigua cuál es con:  ss -ltnp 'sport = :{port}'   (o lsof -i :{port})\n"
-                f"Detén ese programa, o usa otro puerto:  {var}=<puerto> make lab"
-            )
 
 
 # --- Proceso -----------------------------------------------------------------
@@ -176,15 +190,22 @@ def running_pid(config: BrokerConfig | None = None) -> int | None:
     return None
 
 
+def is_listening(bootstrap: str, timeout_s: float = 2.0) -> bool:
+    """``True`` si alguien acepta conexiones en ``bootstrap`` (un solo *socket*: milisegundos)."""
+    host, _, port = bootstrap.rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def is_ready(bootstrap: str, timeout_s: float = 5.0) -> bool:
     """``True`` si el broker en ``bootstrap`` responde a una petición de metadatos."""
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
 
-    host, _, port = bootstrap.rpartition(":")
-    try:  # primero un intento barato: ¿alguien acepta conexiones en ese puerto?
-        socket.create_connection((host, int(port)), timeout=timeout_s).close()
-    except OSError:
+    if not is_listening(bootstrap, timeout_s):  # primero lo barato: ¿hay alguien en ese puerto?
         return False
     try:
         admin = KafkaAdminClient(
@@ -299,13 +320,16 @@ def start(config: BrokerConfig | None = None, timeout_s: float = READY_TIMEOUT_S
     config = config or default_config()
     pid = running_pid(config)
     if pid is not None:
+        mismatch = ports_mismatch(config)
+        if mismatch:  # sin esto, esperaría 60 s a un broker que escucha en otro puerto
+            raise PortsMismatchError(mismatch)
         if is_ready(config.bootstrap):
             return pid, False
         _wait_ready(config, pid, timeout_s)
         return pid, False
     java = java_info().executable
     classpath(config)  # falla pronto y claro si faltan los jars
-    _check_ports(config)
+    check_ports_free(config.ports)  # los dos puertos a la vez
     config.data_dir.mkdir(parents=True, exist_ok=True)
     _write_config(config)
     _format_storage(config, java)
@@ -374,9 +398,13 @@ def ensure_running(config: BrokerConfig | None = None) -> str:
     return config.bootstrap
 
 
-def require_broker(bootstrap: str) -> None:
-    """Lanza ``BrokerUnavailableError`` (en español) si nadie responde en ``bootstrap``."""
-    if not is_ready(bootstrap):
+def require_broker(bootstrap: str, quick: bool = False) -> None:
+    """Lanza ``BrokerUnavailableError`` (en español) si nadie responde en ``bootstrap``.
+
+    Con ``quick=True`` solo abre un *socket* (lo usan ``stream_env()`` y ``table_env()``): basta
+    para descubrir un broker apagado antes de que Flink tarde un minuto en decirlo en Java.
+    """
+    if not (is_listening(bootstrap) if quick else is_ready(bootstrap)):
         raise BrokerUnavailableError(
             f"No hay un broker de Kafka respondiendo en {bootstrap}.\n"
             "Arráncalo con  make kafka  (o  python -m helpers.kafka_local start).\n"
@@ -409,7 +437,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["start", "stop", "status", "logs"])
     parser.add_argument("-n", "--lines", type=int, default=40, help="líneas de log a mostrar")
     args = parser.parse_args(argv)
-    config = default_config()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PortsMismatchWarning)
+        config = default_config()
+    for warning in caught:
+        print(f"AVISO: {warning.message}", file=sys.stderr)
     try:
         if args.command == "start":
             began = time.monotonic()
