@@ -38,18 +38,70 @@ def test_start_is_idempotent_and_status_tells_the_truth(cluster):
     assert len(info["taskmanagers"]) == 2
 
 
+def lineage_function():
+    """Una función que devuelve el PID de quien la ejecuta y los de sus antepasados («pid,padre,...»).
+
+    Se define anidada para que cloudpickle la copie por valor al trabajador de Python (una función
+    de este módulo viajaría por referencia, y el trabajador no puede importar las pruebas).
+    """
+
+    def lineage(_value) -> str:
+        import os
+        from pathlib import Path
+
+        pid, chain = os.getpid(), []
+        while pid > 1:
+            chain.append(str(pid))
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        return ",".join(chain)
+
+    return lineage
+
+
+def _assert_ran_on_taskmanagers(cluster, lineages: set[str], job_name: str) -> None:
+    """El job está en el clúster y su código de Python corrió en procesos hijos de TaskManagers."""
+    jobs = flink_cluster.rest(cluster, "/jobs/overview")["jobs"]
+    assert (job_name, "FINISHED") in [(j["name"], j["state"]) for j in jobs]
+    taskmanagers = set(flink_cluster.processes(cluster)["TaskManager"])
+    for lineage in lineages:
+        pids = [int(p) for p in lineage.split(",")]
+        assert pids[0] != os.getpid(), "la función de Python corrió en este proceso (loopback)"
+        assert set(pids[1:]) & taskmanagers, f"el trabajador {pids[0]} no es hijo de un TaskManager"
+
+
 def test_datastream_job_with_python_really_runs_on_the_cluster(cluster, bootstrap, monkeypatch):
     from pyflink.common import Types
 
     monkeypatch.setenv("CURSO_FLINK_MODE", "remote")
     monkeypatch.setenv("CURSO_FLINK_REST", f"127.0.0.1:{cluster.rest_port}")
+    lineage = lineage_function()
     env = flink.stream_env(parallelism=2)
     numbers = env.from_collection(list(range(50)), type_info=Types.INT())
-    doubled = numbers.map(lambda x: x * 2, output_type=Types.INT())  # función de Python
-    with doubled.execute_and_collect("prueba-en-el-cluster") as rows:
-        assert sorted(rows) == [x * 2 for x in range(50)]
-    jobs = flink_cluster.rest(cluster, "/jobs/overview")["jobs"]
-    assert [(j["name"], j["state"]) for j in jobs] == [("prueba-en-el-cluster", "FINISHED")]
+    tagged = numbers.map(lambda x: (x * 2, lineage(x)),  # función de Python
+                         output_type=Types.TUPLE([Types.INT(), Types.STRING()]))
+    with tagged.execute_and_collect("datastream-en-el-cluster") as rows:
+        rows = list(rows)
+    assert sorted(r[0] for r in rows) == [x * 2 for x in range(50)]
+    _assert_ran_on_taskmanagers(cluster, {r[1] for r in rows}, "datastream-en-el-cluster")
+
+
+def test_sql_udf_really_runs_on_the_cluster(cluster, bootstrap, monkeypatch):
+    from pyflink.table import DataTypes
+    from pyflink.table.udf import udf
+
+    monkeypatch.setenv("CURSO_FLINK_MODE", "remote")
+    monkeypatch.setenv("CURSO_FLINK_REST", f"127.0.0.1:{cluster.rest_port}")
+    lineage = lineage_function()
+    t_env = flink.table_env()
+    t_env.create_temporary_function(
+        "worker_lineage", udf(lambda x: lineage(x), result_type=DataTypes.STRING()))
+    t_env.get_config().set("pipeline.name", "sql-en-el-cluster")
+    with t_env.execute_sql(
+        "SELECT v, worker_lineage(v) FROM (VALUES (1), (2), (3)) AS t(v)"
+    ).collect() as rows:
+        rows = [tuple(r) for r in rows]
+    assert sorted(r[0] for r in rows) == [1, 2, 3]
+    _assert_ran_on_taskmanagers(cluster, {r[1] for r in rows}, "sql-en-el-cluster")
 
 
 def test_remote_mode_without_cluster_fails_clearly(bootstrap, monkeypatch):

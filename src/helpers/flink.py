@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 CONNECTOR_GLOB = "flink-sql-connector-kafka-*.jar"
 # Hilos del trabajador de Python de Beam cuando corre dentro de este proceso (modo loopback).
+# Variable interna de PyFlink: «process» obliga a lanzar los trabajadores de Python como procesos
+# de los TaskManagers; «loopback» los corre dentro de este proceso (lo normal en el miniclúster).
+WORKER_MODE_VAR = "_python_worker_execution_mode"
 HARNESS_THREADS = frozenset({"read_grpc_client_inputs", "read_log_control_messages", "read_state"})
 
 
@@ -191,7 +194,21 @@ def table_env(parallelism: int = 1, extra: dict[str, str] | None = None,
         .with_configuration(_configuration(parallelism, extra))
         .build()
     )
-    t_env = TableEnvironment.create(settings)
+    if flink_mode() == "local":
+        t_env = TableEnvironment.create(settings)
+    else:
+        # Sin esto, PyFlink ve un entorno «local» bajo el TableEnvironment, arranca un servidor
+        # *loopback* en este proceso y las UDF de Python del job corren aquí, no en los
+        # TaskManagers (en un clúster de otras máquinas, ni siquiera se conectarían).
+        saved = os.environ.get(WORKER_MODE_VAR)
+        os.environ[WORKER_MODE_VAR] = "process"
+        try:
+            t_env = TableEnvironment.create(settings)
+        finally:
+            if saved is None:
+                os.environ.pop(WORKER_MODE_VAR, None)
+            else:
+                os.environ[WORKER_MODE_VAR] = saved
     t_env.get_config().set("table.local-time-zone", "UTC")
     if flink_mode() == "local":
         route_worker_stderr()

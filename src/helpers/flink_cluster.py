@@ -36,7 +36,7 @@ from typing import Any
 
 from helpers import paths
 from helpers.errors import ClusterStartError, CourseError, PortBusyError
-from helpers.kafka_local import port_is_free
+from helpers.kafka_ports import port_is_free
 
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 120.0
@@ -325,13 +325,40 @@ def stop(config: ClusterConfig | None = None, timeout_s: float = STOP_TIMEOUT_S)
     return bool(pids)
 
 
-def kill_taskmanager(config: ClusterConfig | None = None, index: int = 0) -> int:
-    """Mata de golpe (SIGKILL) un TaskManager, como si se cayera su máquina. Devuelve su PID."""
+def taskmanager_pids(config: ClusterConfig | None = None) -> dict[str, int]:
+    """``{ResourceID: PID}`` de los TaskManagers vivos del curso.
+
+    La API REST nombra a cada TaskManager por su ResourceID (``127.0.0.1:<puerto>-<sufijo>``); el
+    script de arranque numera sus logs por la línea de su PID en el archivo de PIDs, y cada log
+    dice «Starting TaskManager with ResourceID: ...». Así se sabe qué proceso es cuál.
+    """
     config = config or default_config()
-    pids = processes(config)["TaskManager"]
+    alive = set(processes(config)["TaskManager"])
+    found: dict[str, int] = {}
+    for pid_file in config.pid_dir.glob("flink-*-taskexecutor.pid"):
+        for index, line in enumerate(pid_file.read_text().split()):
+            if not line.isdigit() or int(line) not in alive:
+                continue
+            for log in config.log_dir.glob(f"flink-*-taskexecutor-{index}-*.log"):
+                match = re.search(r"ResourceID: (\S+)", log.read_text(errors="replace"))
+                if match:
+                    found[match.group(1)] = int(line)
+    return found
+
+
+def kill_taskmanager(config: ClusterConfig | None = None, resource_id: str | None = None) -> int:
+    """Mata de golpe (SIGKILL) un TaskManager, como si se cayera su máquina. Devuelve su PID.
+
+    ``resource_id`` (como lo da la API REST) elige cuál; sin él, el primero.
+    """
+    config = config or default_config()
+    pids = taskmanager_pids(config)
     if not pids:
         raise CourseError("No hay TaskManagers del curso corriendo: arráncalos con  make cluster")
-    pid = pids[index % len(pids)]
+    if resource_id is not None and resource_id not in pids:
+        raise CourseError(f"No hay un TaskManager del curso con ResourceID {resource_id!r}; "
+                          f"los vivos son: {', '.join(pids)}")
+    pid = pids[resource_id] if resource_id else next(iter(pids.values()))
     os.kill(pid, signal.SIGKILL)
     _wait_gone([pid], 5.0)
     return pid
