@@ -221,7 +221,7 @@ def test_stop_with_savepoint_writes_a_savepoint(bootstrap, topic_name, ids_topic
     assert path.startswith("file:")
     files = recovery.checkpoint_files(folder)["archivo"].tolist()
     assert any(name.endswith("/_metadata") for name in files), files
-    assert str(client.get_job_status().result()) == "FINISHED"
+    assert str(client.get_job_status().result()) == "JobStatus.FINISHED"
 
 
 def test_recovery_timeline_draws_every_series():
