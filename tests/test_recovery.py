@@ -5,7 +5,7 @@
 - La meta de confiabilidad: un *job* con **5 fallas inyectadas** escribe a la vez con
   ``EXACTLY_ONCE`` (0 perdidos, 0 duplicados con ``read_committed``) y con ``AT_LEAST_ONCE`` con
   ``python.fn-execution.bundle.size=10`` (0 perdidos y duplicados de verdad).
-- ``stop_with_savepoint`` (el arreglo del método roto de PyFlink 2.2.1) deja un *savepoint* en disco.
+- ``stop_with_savepoint`` (el arreglo del método roto de PyFlink 2.2.1) deja un *savepoint*.
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ def test_inactivity_closures_follow_flink_timer_rules():
         {"cliente": "C", "cierre_ms": 9_500, "saldo": 7.0, "facturas": 1, "emisores": 1},
         {"cliente": "B", "cierre_ms": 14_000, "saldo": 3.0, "facturas": 2, "emisores": 2},
         {"cliente": "A", "cierre_ms": 17_000, "saldo": 4.0, "facturas": 1, "emisores": 1},
-        {"cliente": "C", "cierre_ms": 25_000, "saldo": 1.0, "facturas": 1, "emisores": 1},  # marca final
+        # la marca de agua final:
+        {"cliente": "C", "cierre_ms": 25_000, "saldo": 1.0, "facturas": 1, "emisores": 1},
     ]
 
 
@@ -99,7 +100,7 @@ def test_read_committed_hides_an_aborted_transaction(bootstrap, topic_name):
             producer.begin_transaction()
             for number in ids:
                 producer.send(topic_name, json.dumps({"id": number}).encode(), partition=0)
-            producer.flush()  # que lleguen al log antes de abortar (si no, el cliente ni los envía)
+            producer.flush()  # al log antes de abortar (si no, el cliente ni los envía)
             producer.commit_transaction() if commit else producer.abort_transaction()
     finally:
         producer.close()
@@ -136,11 +137,13 @@ def _sink(bootstrap, topic, guarantee, prefix=None):
     from pyflink.common.serialization import SimpleStringSchema
     from pyflink.datastream.connectors.kafka import KafkaRecordSerializationSchema, KafkaSink
 
-    builder = (KafkaSink.builder().set_bootstrap_servers(bootstrap).set_delivery_guarantee(guarantee)
-               .set_record_serializer(KafkaRecordSerializationSchema.builder().set_topic(topic)
-                                      .set_value_serialization_schema(SimpleStringSchema()).build()))
+    record = (KafkaRecordSerializationSchema.builder().set_topic(topic)
+              .set_value_serialization_schema(SimpleStringSchema()).build())
+    builder = (KafkaSink.builder().set_bootstrap_servers(bootstrap)
+               .set_delivery_guarantee(guarantee).set_record_serializer(record))
     if prefix:
-        builder = builder.set_transactional_id_prefix(prefix).set_property("transaction.timeout.ms", "600000")
+        builder = (builder.set_transactional_id_prefix(prefix)
+                   .set_property("transaction.timeout.ms", "600000"))
     return builder.build()
 
 
@@ -149,7 +152,8 @@ def _source(bootstrap, topic, bounded=True):
     from pyflink.datastream.connectors.kafka import KafkaOffsetsInitializer, KafkaSource
 
     builder = (KafkaSource.builder().set_bootstrap_servers(bootstrap).set_topics(topic)
-               .set_group_id(f"{topic}-grupo").set_starting_offsets(KafkaOffsetsInitializer.earliest())
+               .set_group_id(f"{topic}-grupo")
+               .set_starting_offsets(KafkaOffsetsInitializer.earliest())
                .set_value_only_deserializer(SimpleStringSchema()))
     return (builder.set_bounded(KafkaOffsetsInitializer.latest()) if bounded else builder).build()
 
@@ -194,12 +198,14 @@ def test_five_failures_exactly_once_loses_and_duplicates_nothing_at_least_once_d
 
     assert recovery.read_log(log)["id"].tolist() == POINTS  # las 5 fallas ocurrieron
     exactly_once = recovery.delivery_counts(recovery.read_ids(eo, "read_committed", bootstrap), N)
-    assert (exactly_once["leídos"], exactly_once["perdidos"], exactly_once["duplicados"]) == (N, 0, 0)
+    assert (exactly_once["leídos"], exactly_once["perdidos"],
+            exactly_once["duplicados"]) == (N, 0, 0)
     at_least_once = recovery.delivery_counts(recovery.read_ids(alo, "read_committed", bootstrap), N)
     assert at_least_once["perdidos"] == 0
-    assert at_least_once["duplicados"] > 0, "con bundle.size=10, at-least-once debe duplicar tras 5 fallas"
+    assert at_least_once["duplicados"] > 0, "con bundle.size=10 at-least-once duplica tras 5 fallas"
     # Lo que las transacciones abortadas escondían: visible sin read_committed.
-    assert recovery.delivery_counts(recovery.read_ids(eo, "read_uncommitted", bootstrap), N)["duplicados"] > 0
+    uncommitted = recovery.read_ids(eo, "read_uncommitted", bootstrap)
+    assert recovery.delivery_counts(uncommitted, N)["duplicados"] > 0
 
 
 def test_stop_with_savepoint_writes_a_savepoint(bootstrap, topic_name, ids_topic):
@@ -210,7 +216,8 @@ def test_stop_with_savepoint_writes_a_savepoint(bootstrap, topic_name, ids_topic
     copy = f"{topic_name}-copia"
     topics.create_topic(copy, bootstrap=bootstrap)
     env = stream_env()
-    (env.from_source(_source(bootstrap, ids_topic, bounded=False), WatermarkStrategy.no_watermarks(), "ids")
+    source = _source(bootstrap, ids_topic, bounded=False)
+    (env.from_source(source, WatermarkStrategy.no_watermarks(), "ids")
      .uid("ids").sink_to(_sink(bootstrap, copy, DeliveryGuarantee.AT_LEAST_ONCE)).uid("copia"))
     client = env.execute_async("prueba · savepoint")
     deadline = time.monotonic() + 120

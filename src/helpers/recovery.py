@@ -3,13 +3,14 @@
 - ``run_dir``: una carpeta de ejecución dentro de ``<raíz>/.flink/`` (ignorada por git) para los
   *checkpoints*, los *savepoints* y la bitácora de cada *job*.
 - ``produce_ids`` / ``read_ids`` / ``delivery_counts``: escribir los eventos numerados ``1..n`` y
-  contar, con un lector ``read_committed`` o ``read_uncommitted``, cuántos se perdieron o duplicaron.
+  contar, con un lector ``read_committed`` o ``read_uncommitted``, cuántos se perdieron o
+  duplicaron.
 - ``log_event`` / ``read_log``: la bitácora (JSON por línea) donde las funciones de un *job*
   anotan sus arranques y fallas; en modo local corren en este mismo proceso.
 - ``Recorder``: un hilo que, mientras corre un *job*, anota los offsets finales de unos tópicos y
   los *checkpoints* que aparecen en disco: los datos de la línea de tiempo.
 - ``checkpoint_files``: qué escribió Flink en una carpeta de *checkpoints* o de *savepoint*.
-- ``stop_with_savepoint``: detener un *job* con un *savepoint* (el método de PyFlink 2.2.1 no sirve).
+- ``stop_with_savepoint``: detener un *job* con un *savepoint* (el de PyFlink 2.2.1 no sirve).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def run_dir(*parts: str, fresh: bool = False) -> Path:
 
 
 def produce_ids(topic: str, count: int, bootstrap: str | None = None) -> int:
-    """Escribe ``{"id": 1}`` … ``{"id": count}`` en ``topic`` (en orden, una partición) y devuelve ``count``."""
+    """Escribe ``{"id": 1}`` … ``{"id": count}`` en la partición 0 de ``topic``; da ``count``."""
     bootstrap = bootstrap or bootstrap_servers()
     require_broker(bootstrap)
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
@@ -70,8 +71,8 @@ def _consumer(bootstrap: str, isolation: str) -> KafkaConsumer:
 def end_offset(topic: str, isolation: str = "read_committed", bootstrap: str | None = None) -> int:
     """El offset final de la partición 0 de ``topic`` tal como lo ve un lector con ``isolation``.
 
-    Con ``read_committed`` es el *last stable offset* (LSO): nada a partir de él es legible mientras
-    haya una transacción abierta antes. Con ``read_uncommitted`` es el final del log.
+    Con ``read_committed`` es el *last stable offset* (LSO): nada a partir de él es legible
+    mientras haya una transacción abierta antes. Con ``read_uncommitted`` es el final del log.
     """
     bootstrap = bootstrap or bootstrap_servers()
     consumer = _consumer(bootstrap, isolation)
@@ -136,7 +137,8 @@ def read_log(log: str | Path) -> pd.DataFrame:
     path = Path(log)
     if not path.exists():
         return pd.DataFrame(columns=["t", "tipo"])
-    return pd.DataFrame([json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return pd.DataFrame([json.loads(line) for line in lines])
 
 
 def completed_checkpoints(folder: str | Path) -> list[int]:
@@ -145,7 +147,7 @@ def completed_checkpoints(folder: str | Path) -> list[int]:
 
 
 def checkpoint_files(folder: str | Path) -> pd.DataFrame:
-    """Los archivos bajo ``folder`` (ruta relativa y bytes), con el id del job abreviado a ``<job>``."""
+    """Los archivos bajo ``folder`` (ruta relativa y bytes); el id del job se abrevia ``<job>``."""
     base = Path(folder)
     rows = []
     for path in sorted(p for p in base.rglob("*") if p.is_file()):
@@ -158,7 +160,7 @@ def checkpoint_files(folder: str | Path) -> pd.DataFrame:
 
 @dataclass
 class Recorder:
-    """Mientras dura el ``with``, anota cada ``every_s`` segundos los offsets finales y los *checkpoints*.
+    """Mientras dura el ``with``, anota cada ``every_s`` s los offsets finales y los *checkpoints*.
 
     ``watch`` es una lista de ``(tópico, isolation)``. ``samples`` queda con columnas ``t``,
     ``serie`` (``"tópico · isolation"``) y ``offset``; ``checkpoints`` con ``t`` y ``chk`` (la
@@ -229,4 +231,5 @@ def stop_with_savepoint(client: JobClient, directory: str | Path, *, native: boo
     formats = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType
     target = Path(directory).resolve().as_uri()
     java_client = client._j_job_client  # noqa: SLF001 (el envoltorio de PyFlink está roto)
-    return java_client.stopWithSavepoint(False, target, formats.NATIVE if native else formats.CANONICAL).get()
+    kind = formats.NATIVE if native else formats.CANONICAL
+    return java_client.stopWithSavepoint(False, target, kind).get()

@@ -27,7 +27,7 @@ def recovery_timeline(samples: pd.DataFrame, checkpoints: pd.DataFrame, log: pd.
     - ``start``: el cero del eje (segundos de época).
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(10, 4.2))
+        _, ax = plt.subplots(figsize=(11, 4.2))
     labels = labels or {}
     for color, (serie, rows) in zip(COLORS, samples.groupby("serie", sort=False)):
         ax.step(rows["t"] - start, rows["offset"], where="post", color=color,
@@ -46,6 +46,6 @@ def recovery_timeline(samples: pd.DataFrame, checkpoints: pd.DataFrame, log: pd.
     ax.set_xlabel("Segundos desde el envío del job")
     ax.set_ylabel("Offset final del tópico")
     ax.set_ylim(bottom=0, top=top * 1.15)
-    ax.legend(loc="upper left", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")  # fuera: no tapa nada
     ax.figure.tight_layout()
     return ax
