@@ -154,3 +154,65 @@ def test_cli_status_exit_codes(cluster):
     result = subprocess.run([sys.executable, "-m", "helpers.flink_cluster", "status"],
                             env=env, capture_output=True, text=True)
     assert result.returncode == 3 and "NO está corriendo" in result.stdout
+
+
+def test_killed_taskmanager_recovers_exactly_once(cluster, bootstrap, monkeypatch, tmp_path):
+    """Un TaskManager muere (SIGKILL) a mitad de un job exactly-once: 0 perdidos, 0 duplicados."""
+    import time
+
+    from pyflink.table import DataTypes
+    from pyflink.table.udf import udf
+
+    from helpers import recovery, topics
+
+    source, sink, produced = "prueba-cluster-ids", "prueba-cluster-salida", 3000
+    topics.create_topic(source)
+    topics.create_topic(sink)
+    recovery.produce_ids(source, produced)
+    monkeypatch.setenv("CURSO_FLINK_MODE", "remote")
+    monkeypatch.setenv("CURSO_FLINK_REST", f"127.0.0.1:{cluster.rest_port}")
+    t_env = flink.table_env(extra={
+        "execution.checkpointing.interval": "1s",
+        "execution.checkpointing.dir": (tmp_path / "checkpoints").as_uri(),
+        "restart-strategy.type": "fixed-delay",
+        "restart-strategy.fixed-delay.attempts": "3",
+        "restart-strategy.fixed-delay.delay": "1s",
+    })
+    t_env.create_temporary_function("lento", udf(
+        lambda x: (__import__("time").sleep(0.003), x)[1], result_type=DataTypes.BIGINT()))
+    t_env.execute_sql(f"""CREATE TABLE ids (id BIGINT) WITH ('connector' = 'kafka',
+        'topic' = '{source}', 'properties.bootstrap.servers' = '{bootstrap}',
+        'scan.startup.mode' = 'earliest-offset', 'format' = 'json')""")
+    t_env.execute_sql(f"""CREATE TABLE salida (id BIGINT) WITH ('connector' = 'kafka',
+        'topic' = '{sink}', 'properties.bootstrap.servers' = '{bootstrap}', 'format' = 'json',
+        'sink.delivery-guarantee' = 'exactly-once',
+        'sink.transactional-id-prefix' = 'prueba-cluster-{time.time_ns()}',
+        'properties.transaction.timeout.ms' = '600000')""")
+    job_id = str(t_env.execute_sql("INSERT INTO salida SELECT lento(id) FROM ids")
+                 .get_job_client().get_job_id())
+
+    def wait_committed(at_least: int, limit_s: float = 180.0) -> None:
+        deadline = time.monotonic() + limit_s
+        while recovery.end_offset(sink) < at_least:
+            assert time.monotonic() < deadline, f"la salida confirmada no llegó a {at_least}"
+            time.sleep(0.5)
+
+    def running_on() -> str:
+        vertex = flink_cluster.rest(cluster, f"/jobs/{job_id}")["vertices"][0]["id"]
+        return flink_cluster.rest(cluster, f"/jobs/{job_id}/vertices/{vertex}")[
+            "subtasks"][0]["taskmanager-id"]
+
+    try:
+        wait_committed(300)
+        victim = running_on()
+        flink_cluster.kill_taskmanager(cluster, victim)
+        wait_committed(produced)
+        time.sleep(3)  # por si llegara algo de más después del último id
+        counts = recovery.delivery_counts(recovery.read_ids(sink), produced)
+        assert counts == {"producidos": produced, "leídos": produced, "perdidos": 0,
+                          "duplicados": 0}, counts
+        assert running_on() != victim  # siguió en el otro TaskManager
+        history = flink_cluster.rest(cluster, f"/jobs/{job_id}/exceptions")["exceptionHistory"]
+        assert history["entries"], "el clúster no registró la caída del TaskManager"
+    finally:
+        flink_cluster.rest(cluster, f"/jobs/{job_id}?mode=cancel", method="PATCH")
