@@ -49,7 +49,8 @@ def sources_over_time(events: Mapping[str, Sequence[Mapping[str, Any]]], *,
     for ax in axes[-1]:
         ax.set_xlabel("Tiempo del evento (UTC)")
         ax.tick_params(axis="x", labelrotation=30)
-    fig.tight_layout()
+    # Márgenes fijos: tight_layout tarda segundos con diez ejes y escalas logarítmicas.
+    fig.subplots_adjust(left=0.1, right=0.98, top=0.95, bottom=0.12, hspace=0.25, wspace=0.2)
     return fig
 
 
