@@ -172,3 +172,17 @@ def test_stream_and_table_env_check_the_broker_first(monkeypatch, tmp_path):
         assert "make kafka" in str(error.value)
         with pytest.raises(BrokerUnavailableError):
             make_env(bootstrap=nobody)  # también con la dirección explícita
+
+def test_table_env_keeps_one_java_thread():
+    """Sin avisos de recolección de Py4J no se abren conexiones (ni hilos de Java) nuevas."""
+    from pyflink.java_gateway import get_gateway
+
+    from helpers.flink import table_env
+
+    t_env = table_env()
+    client = get_gateway()._gateway_client
+    assert client.gateway_property.enable_memory_management is False
+    for _ in range(50):  # objetos de Java que Python suelta: ya no avisan a Java
+        t_env.get_config().get("table.local-time-zone", "")
+    current = get_gateway().jvm.java.lang.Thread.currentThread
+    assert len({current().getName() for _ in range(5)}) == 1

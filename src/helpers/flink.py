@@ -210,6 +210,7 @@ def table_env(parallelism: int = 1, extra: dict[str, str] | None = None,
             else:
                 os.environ[WORKER_MODE_VAR] = saved
     t_env.get_config().set("table.local-time-zone", "UTC")
+    keep_one_java_thread()
     if flink_mode() == "local":
         route_worker_stderr()
     return t_env
@@ -225,7 +226,26 @@ def stream_table_env(env: StreamExecutionEnvironment) -> StreamTableEnvironment:
 
     t_env = StreamTableEnvironment.create(env)
     t_env.get_config().set("table.local-time-zone", "UTC")
+    keep_one_java_thread()
     return t_env
+
+
+def keep_one_java_thread() -> None:
+    """Que todas las llamadas de Python a Java las atienda el mismo hilo de Java.
+
+    El planificador de Flink SQL guarda parte de su estado en el hilo de Java donde se creó el
+    entorno de tablas (un ``ThreadLocal`` de Calcite). Py4J atiende cada llamada con el hilo de
+    la conexión que toma de su reserva, y abre otra conexión (otro hilo) si la única está ocupada.
+    En Jupyter eso pasa: los hilos del kernel disparan la recolección de basura de Python y cada
+    objeto de Java recolectado avisa a Java por Py4J, a veces justo mientras tu celda usa la
+    conexión. Si después tu celda cae en la conexión nueva, toda consulta falla con
+    ``NullPointerException: metadataHandlerProvider``. Sin esos avisos no se abren conexiones
+    nuevas; el precio es que Java no libera esos objetos hasta que termina el proceso (unos pocos
+    kilobytes en un cuaderno).
+    """
+    from pyflink.java_gateway import get_gateway
+
+    get_gateway()._gateway_client.gateway_property.enable_memory_management = False
 
 
 def harness_threads() -> list[str]:

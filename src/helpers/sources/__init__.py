@@ -8,7 +8,9 @@ Una fuente por módulo (las del cuaderno de la autora, más las ventas del cuade
 - ``respaldos``: volcados CSV por hora de las tablas ``clientes`` y ``productos``.
 - ``archivos``: metadatos de archivos de una carpeta compartida.
 - ``ocr``: texto extraído de documentos escaneados, con páginas ruidosas.
-- ``cambios``: eventos de cambio (CDC) de una base distribuida en 3 nodos.
+- ``cambios``: eventos de cambio (CDC) de una base distribuida en 3 nodos; ``to_debezium`` y
+  ``from_backups`` los dan en el formato de Debezium y para la tabla ``clientes`` de ``respaldos``.
+- ``many``: las cinco fuentes de un mismo día y cinco productores a la vez (cuaderno 06).
 
 Piezas compartidas:
 

@@ -10,6 +10,10 @@ Cada evento es ``{"op", "table", "key", "before", "after", "version", "lsn", "no
 - ``node``: el nodo que guarda la fila (siempre el mismo para una fila);
 - ``lsn``: posición en el log de ese nodo; crece con cada cambio del nodo (y por tanto de la fila).
 
+``to_debezium`` pone un evento en el sobre JSON de Debezium (el formato ``debezium-json`` de
+Flink) y ``from_backups`` da los cambios de la tabla ``clientes`` de ``respaldos`` (la foto inicial
+más cada cambio entre respaldos) con esta misma forma.
+
 En orden de ``event_time`` todo es consistente: el ``before`` de un ``update`` o ``delete`` es el
 ``after`` anterior de esa fila, y nada se actualiza ni se borra antes de insertarse. En orden de
 **llegada** no siempre (hay desorden y retrasos): para eso están ``version`` y ``lsn``.
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import random
 import zlib
+from datetime import datetime
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -156,4 +161,78 @@ def change_events(count: int = 500, seed: int = 7, *, insert_rate: float = 0.3,
         events.append(with_times({
             "op": op, "table": row_id[0], "key": row_id[1], "before": before, "after": after,
             "version": versions[row_id], "lsn": lsns[node], "node": node}, stamp))
+    return events
+
+
+# --- Debezium de verdad y el CDC de la tabla de los respaldos -------------------------------
+
+DEBEZIUM_OPS = {"read": "r", "insert": "c", "update": "u", "delete": "d"}
+"""Nuestra operación → el campo ``op`` de Debezium (``r`` es una fila de la foto inicial)."""
+CDC_TIMING = Timing(gap_ms=(0, 0), base_delay_ms=100, jitter_ms=400, out_of_order_rate=0.0,
+                    late_rate=0.0)
+"""El log de la base llega en orden: de 100 a 500 ms después de cada cambio."""
+
+
+def to_debezium(event: Row, *, database: str = "tienda") -> dict[str, Any]:
+    """Un evento de este módulo con el sobre (*envelope*) JSON de Debezium.
+
+    Es lo que Debezium escribe en Kafka con ``value.converter.schemas.enable=false``:
+    ``before``, ``after``, ``op`` (``c``/``u``/``d``/``r``), ``ts_ms`` (cuándo lo leyó el
+    conector: aquí, la llegada) y ``source`` con la tabla y ``ts_ms`` = cuándo ocurrió el cambio
+    en la base (el tiempo del evento). Es el formato ``debezium-json`` de Flink.
+    """
+    return {
+        "before": event["before"], "after": event["after"], "op": DEBEZIUM_OPS[event["op"]],
+        "ts_ms": event["arrival_time"],
+        "source": {"version": "2.7.0.Final", "connector": "postgresql", "name": "curso",
+                   "db": database, "schema": "public", "table": event["table"],
+                   "ts_ms": event["event_time"], "lsn": event["lsn"],
+                   "snapshot": "true" if event["op"] == "read" else "false"},
+    }
+
+
+def _parse_iso(text: str) -> int:
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def from_backups(dumps: Sequence[Any], table: str = "clientes", seed: int = 7) -> list[Row]:
+    """Los eventos de cambio de ``table`` que explican una serie de respaldos, en orden de tiempo.
+
+    ``dumps`` son los ``Dump`` de ``helpers.sources.respaldos.backups``. Primero la foto inicial
+    (``op="read"``, una fila por fila del respaldo 0, en su ``event_time``); luego cada cambio de
+    ``Dump.changes``: inserciones y actualizaciones en su ``actualizado_en`` (al menos 1 ms
+    después del respaldo anterior) y borrados en un instante al azar de esa hora. Así, aplicar
+    los eventos con ``event_time <= dumps[k].event_time`` da exactamente las filas del respaldo
+    ``k``: un respaldo es una foto de este flujo.
+    """
+    rng = random.Random(seed)
+    key_column = {"clientes": "cliente_id", "productos": "producto_id"}[table]
+    stamped: list[tuple[int, str, str, Row | None, Row | None]] = [
+        (dumps[0].event_time, str(row[key_column]), "read", None, dict(row))
+        for row in dumps[0].tables[table]]
+    for previous, dump in zip(dumps, dumps[1:]):
+        for change in (c for c in dump.changes if c["table"] == table):
+            if change["op"] == "delete":
+                when = rng.randint(previous.event_time + 1, dump.event_time)
+            else:
+                when = max(_parse_iso(change["after"]["actualizado_en"]), previous.event_time + 1)
+            stamped.append((when, str(change["key"]), change["op"], change["before"],
+                            change["after"]))
+    stamped.sort(key=lambda s: (s[0], int(s[1])))
+    arrivals = [t + CDC_TIMING.base_delay_ms + rng.randint(0, CDC_TIMING.jitter_ms)
+                for t, *_ in stamped]
+    versions: dict[str, int] = {}
+    lsns = dict.fromkeys(NODES, 0)
+    events = []
+    last_arrival = 0
+    for (when, key, op, before, after), arrival in zip(stamped, arrivals, strict=True):
+        versions[key] = versions.get(key, 0) + 1
+        node = node_for(table, key)
+        lsns[node] += rng.randint(1, 64)
+        last_arrival = max(last_arrival, arrival)  # el log llega en orden
+        events.append({"op": op, "table": table, "key": key,
+                       "before": None if before is None else dict(before),
+                       "after": None if after is None else dict(after),
+                       "version": versions[key], "lsn": lsns[node], "node": node,
+                       "event_time": when, "arrival_time": last_arrival})
     return events

@@ -227,3 +227,16 @@ def write_dumps(dumps: Sequence[Dump], folder: str | Path) -> list[Path]:
             os.utime(path, (dump.arrival_time / 1000, dump.arrival_time / 1000))
             paths.append(path)
     return paths
+
+
+def dump_events(dumps: Sequence[Dump]) -> list[dict[str, Any]]:
+    """Un evento por archivo de respaldo (cada tabla de cada respaldo), para enviarlo a Kafka.
+
+    ``{"archivo", "tabla", "respaldo", "filas", "csv", "event_time", "arrival_time"}``: el
+    archivo completo viaja en el evento (son pocos kilobytes), con la hora del respaldo como
+    tiempo del evento y su llegada como tiempo de llegada.
+    """
+    return [{"archivo": dump_filename(dump, table), "tabla": table, "respaldo": dump.number,
+             "filas": len(dump.tables[table]), "csv": dump_csv(dump, table),
+             "event_time": dump.event_time, "arrival_time": dump.arrival_time}
+            for dump in dumps for table in COLUMNS]
