@@ -2,7 +2,7 @@
 
 Todo usa ``kafka-python`` contra el broker real del curso. El tiempo del evento
 (*event time*) viaja como el *timestamp* del registro de Kafka,
-en milisegundos desde 1970 (UTC), para que Flink pueda usarla directamente.
+en milisegundos desde 1970 (UTC), para que Flink pueda usarlo directamente.
 """
 
 from __future__ import annotations
