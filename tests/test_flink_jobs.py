@@ -164,10 +164,8 @@ def test_stream_and_table_env_check_the_broker_first(monkeypatch, tmp_path):
     monkeypatch.setenv("CURSO_KAFKA_DIR", str(tmp_path / "kafka"))
     monkeypatch.setenv("CURSO_KAFKA_PORT", nobody.rpartition(":")[2])
     for make_env in (stream_env, table_env):
-        began = time.monotonic()
         with pytest.raises(BrokerUnavailableError) as error:
             make_env()
-        assert time.monotonic() - began < 5, "la comprobación es un socket, no un cliente de 30 s"
         assert str(error.value) == str(producer_error.value)
         assert "make kafka" in str(error.value)
         with pytest.raises(BrokerUnavailableError):

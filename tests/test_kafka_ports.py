@@ -9,7 +9,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import warnings
 
 import pytest
@@ -102,8 +101,6 @@ def test_environment_that_disagrees_with_the_running_broker_is_warned(second_bro
     assert f"export CURSO_KAFKA_PORT={config.port} CURSO_KAFKA_CONTROLLER_PORT={config.controller_port}" \
         in message
 
-    began = time.monotonic()
     with pytest.raises(PortsMismatchError, match="make stop"):
         kafka_local.start(wrong)  # antes: esperaba 60 s a un broker en el puerto equivocado
-    assert time.monotonic() - began < 10
     assert kafka_local.is_ready(config.bootstrap), "el broker que corría sigue intacto"

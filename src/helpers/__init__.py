@@ -6,11 +6,13 @@ Cada módulo se ocupa de una sola cosa:
 - ``java``: encontrar Java y comprobar su versión.
 - ``errors``: los errores del curso, con mensajes en español que dicen qué hacer.
 - ``kafka_local``: arrancar, parar y consultar el broker local de Kafka (KRaft).
+- ``kafka_ports``: los dos puertos del broker (libres, recordados en su carpeta de datos).
 - ``topics``: crear y borrar tópicos, producir y leer eventos JSON.
 - ``flink``: los entornos de PyFlink (DataStream y Table/SQL) con el conector de Kafka.
 - ``environment``: la comprobación del entorno con líneas ``[OK]`` / ``[FALLA]``.
 - ``sources``: generadores de datos deterministas (con semilla).
 - ``plots``: gráficas (un módulo por tema: ventanas, lotes, Kafka...).
+- ``cheatsheet``: el PDF de las hojas imprimibles (``cheatsheet.md``, ``entrevista.md``).
 """
 
 __version__ = "0.1.0"

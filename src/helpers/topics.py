@@ -1,8 +1,8 @@
 """Tópicos de Kafka: crearlos, borrarlos, producir eventos JSON y leerlos de vuelta.
 
 Todo usa ``kafka-python`` contra el broker real del curso. El tiempo del evento
-(*event time*) viaja como la marca de tiempo (*timestamp*) del registro de Kafka,
-en milisegundos desde 1970 (UTC), para que Flink pueda usarla directamente.
+(*event time*) viaja como el *timestamp* del registro de Kafka,
+en milisegundos desde 1970 (UTC), para que Flink pueda usarlo directamente.
 """
 
 from __future__ import annotations
