@@ -24,7 +24,7 @@ def test_every_row_history_is_consistent(events):
     for event in events:
         row_id = (event["table"], event["key"])
         if event["op"] == "insert":
-            assert row_id not in current, "una llave no se inserta dos veces"
+            assert row_id not in current, "una clave no se inserta dos veces"
             assert event["before"] is None and event["after"] is not None
             assert event["version"] == 1
         else:

@@ -6,7 +6,7 @@ Piezas (el cuaderno 01 las usa; las consultas SQL y las reglas del negocio queda
   como la base transaccional (OLTP) de la que lee el ETL. ``advance_to(t)`` inserta lo que ya
   llegó en el instante ``t``.
 - ``paginate_offset`` / ``paginate_keyset``: leer una consulta página por página con
-  ``LIMIT/OFFSET`` o por llave (*keyset*: ``WHERE id > :last_id``). ``between_pages`` deja
+  ``LIMIT/OFFSET`` o por clave (*keyset*: ``WHERE id > :last_id``). ``between_pages`` deja
   que la tabla cambie entre una página y la siguiente, de forma controlada.
 - ``audit``: cuántas filas se leyeron dos veces y cuántas se saltaron.
 - ``cron_runs`` / ``run_batches``: las corridas del *job* (cada hora, o la cadencia que elijas).
@@ -45,7 +45,7 @@ class Source:
     """La base de origen simulada: ``events`` entran a ``table`` cuando llega su ``arrival_time``.
 
     La tabla debe existir (con su ``CREATE TABLE``); cada fila se inserta con las columnas
-    ``columns`` de su evento, así que una llave ``INTEGER PRIMARY KEY`` que no esté en
+    ``columns`` de su evento, así que una clave ``INTEGER PRIMARY KEY`` que no esté en
     ``columns`` la numera SQLite en orden de llegada (1, 2, 3...).
     """
 
@@ -123,7 +123,7 @@ def paginate_offset(connection: sqlite3.Connection, query: str, page_size: int,
 def paginate_keyset(connection: sqlite3.Connection, query: str, page_size: int,
                     params: Mapping[str, Any], key: str | Sequence[str] = "id",
                     between_pages: Callable[[int], Any] | None = None) -> Scan:
-    """Lee ``query`` por páginas con paginación por llave (*keyset*).
+    """Lee ``query`` por páginas con paginación por clave (*keyset*).
 
     ``query`` filtra con ``:last_<columna>`` para cada columna de ``key`` (p. ej.
     ``WHERE id > :last_id ORDER BY id LIMIT :page_size``) y ``params`` trae sus valores
@@ -155,10 +155,10 @@ class Audit:
 
 
 def audit(read_keys: Iterable[Hashable], expected_keys: Iterable[Hashable]) -> Audit:
-    """Compara las llaves leídas con las que había que leer.
+    """Compara las claves leídas con las que había que leer.
 
     ``duplicated`` cuenta las lecturas de más (una fila leída 3 veces suma 2); ``skipped``, las
-    llaves esperadas que nunca se leyeron. Las listas de llaves van ordenadas.
+    claves esperadas que nunca se leyeron. Las listas de claves van ordenadas.
     """
     counts = Counter(read_keys)
     expected = set(expected_keys)

@@ -5,7 +5,7 @@ Cada evento es ``{"op", "table", "key", "before", "after", "version", "lsn", "no
 
 - ``op``: ``"insert"`` (``before`` es ``None``), ``"update"`` o ``"delete"``
   (``after`` es ``None``);
-- ``key``: la llave primaria como texto; ``table`` + ``key`` identifican la fila;
+- ``key``: la clave primaria como texto; ``table`` + ``key`` identifican la fila;
 - ``version``: 1 al insertar y +1 en cada cambio de esa fila;
 - ``node``: el nodo que guarda la fila (siempre el mismo para una fila);
 - ``lsn``: posición en el log de ese nodo; crece con cada cambio del nodo (y por tanto de la fila).
@@ -35,7 +35,7 @@ Row = dict[str, Any]
 
 
 def kafka_key(event: Row) -> str:
-    """La clave natural de un evento en Kafka: ``tabla:llave`` (p. ej. ``pedidos:17``)."""
+    """La clave natural de un evento en Kafka: ``tabla:clave`` (p. ej. ``pedidos:17``)."""
     return f"{event['table']}:{event['key']}"
 
 
