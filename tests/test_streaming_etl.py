@@ -19,7 +19,10 @@ from helpers.sources.sinks import write_kafka
 from helpers.streaming_etl import (
     DEAD_LETTER_FIELDS,
     REASONS,
+    UNKNOWN_CUSTOMER,
     UNREADABLE,
+    UnknownCustomerError,
+    customer_for,
     dead_letter,
     describe_reason,
     explain_section,
@@ -78,9 +81,19 @@ def test_factura_id_of(payload, expected):
 
 
 def test_every_invoice_reason_is_described():
-    assert set(REASONS) == set(INVOICE_REASONS) | {UNREADABLE}
+    assert set(REASONS) == set(INVOICE_REASONS) | {UNREADABLE, UNKNOWN_CUSTOMER}
     assert all(describe_reason(code) for code in REASONS)
     assert describe_reason(None) is None
+
+
+def test_customer_for_finds_the_customer_or_raises_an_invalid_invoice_with_its_reason():
+    customers = {"AAA010101AAA": {"nombre": "Ana", "ciudad": "Puebla"}}
+    assert customer_for(customers, "AAA010101AAA")["ciudad"] == "Puebla"
+    with pytest.raises(InvalidInvoiceError) as caught:  # no un KeyError: el job lo manda a la DLQ
+        customer_for(customers, "XXX999999XXX")
+    assert isinstance(caught.value, UnknownCustomerError)
+    assert (caught.value.reason, caught.value.rfc) == (UNKNOWN_CUSTOMER, "XXX999999XXX")
+    assert "XXX999999XXX" in caught.value.detail
 
 
 # --- Leer tópicos y planes ----------------------------------------------------------
@@ -133,6 +146,8 @@ def test_explain_section_keeps_only_the_asked_plan():
 
 
 def test_a_real_job_routes_every_bad_message_to_the_dlq_with_its_reason(bootstrap, n03_topics):
+    """Facturas malas, mensajes ilegibles y clientes que no están en la copia difundida del
+    catálogo: todo llega a la DLQ con su motivo y el job termina (un KeyError lo habría tumbado)."""
     from pyflink.common import Types, WatermarkStrategy
     from pyflink.common.serialization import SimpleStringSchema
     from pyflink.datastream import OutputTag
@@ -147,6 +162,12 @@ def test_a_real_job_routes_every_bad_message_to_the_dlq_with_its_reason(bootstra
 
     source_topic, out_topic, dlq_topic = n03_topics
     events = invoices(40, seed=3, bad_rate=0.25)
+    missing_rfc = next(e["rfc_receptor"] for e in events if e["defecto"] is None)
+    catalog = {e["rfc_receptor"]: {"nombre": "cliente " + e["rfc_receptor"]}
+               for e in events if e["rfc_receptor"] != missing_rfc}
+    unknown = {e["factura_id"] for e in events
+               if e["defecto"] is None and e["rfc_receptor"] == missing_rfc}
+    assert unknown, "la prueba necesita al menos una factura válida de un cliente desconocido"
     topics.create_topic(source_topic, 2, bootstrap=bootstrap)
     for name in (out_topic, dlq_topic):
         topics.create_topic(name, 1, bootstrap=bootstrap)
@@ -163,12 +184,14 @@ def test_a_real_job_routes_every_bad_message_to_the_dlq_with_its_reason(bootstra
         def process_element(self, payload, ctx):
             try:
                 invoice = parse_factura(json.loads(payload)["xml"])
-            except InvalidInvoiceError as error:
+                customer = customer_for(catalog, invoice["rfc_receptor"])
+            except InvalidInvoiceError as error:  # también UnknownCustomerError
                 yield rejected, dead_letter(payload, error.reason, error.detail)
             except (ValueError, KeyError, TypeError) as error:
                 yield rejected, dead_letter(payload, UNREADABLE, repr(error))
             else:
-                yield json.dumps({"uuid": invoice["uuid"], "total": invoice["total"]})
+                yield json.dumps({"uuid": invoice["uuid"], "total": invoice["total"],
+                                  "cliente": customer["nombre"]})
 
     def sink(topic: str) -> KafkaSink:
         serializer = (KafkaRecordSerializationSchema.builder().set_topic(topic)
@@ -192,9 +215,12 @@ def test_a_real_job_routes_every_bad_message_to_the_dlq_with_its_reason(bootstra
     out, dlq = topic_values(out_topic, bootstrap), topic_values(dlq_topic, bootstrap)
     assert len(out) + len(dlq) == len(events) + 2, "nada se pierde ni se duplica"
     label = {e["factura_id"]: e["defecto"] for e in events}
-    assert sorted(out["uuid"]) == sorted(e["uuid"] for e in events if e["defecto"] is None)
+    assert sorted(out["uuid"]) == sorted(e["uuid"] for e in events
+                                         if e["defecto"] is None and e["factura_id"] not in unknown)
+    assert set(out["cliente"]) <= {c["nombre"] for c in catalog.values()}
     by_id = dict(zip(dlq["factura_id"].fillna("<ilegible>"), dlq["motivo"]))
-    assert by_id == {**{k: d for k, d in label.items() if d}, "Z-1": UNREADABLE,
+    assert by_id == {**{k: d for k, d in label.items() if d}, **dict.fromkeys(unknown, UNKNOWN_CUSTOMER),
+                     "Z-1": UNREADABLE,
                      "<ilegible>": UNREADABLE}
     assert Counter(dlq["motivo"])[UNREADABLE] == 2
     assert poison in set(dlq["payload"]), "el mensaje venenoso llega intacto a la DLQ"

@@ -5,7 +5,12 @@
   más el código del motivo (``motivo``), su descripción en español y el detalle del error: con
   eso alguien puede corregirla y volver a enviarla, sin adivinar qué pasó.
 - ``REASONS`` / ``describe_reason``: los motivos de ``helpers.sources.cfdi.REASONS`` más
-  ``registro_ilegible`` (el mensaje de Kafka ni siquiera es JSON con un campo ``xml``).
+  ``registro_ilegible`` (el mensaje de Kafka ni siquiera es JSON con un campo ``xml``) y
+  ``cliente_desconocido`` (el RFC receptor no está en el catálogo de clientes del *job*).
+- ``customer_for``: busca el cliente de una factura en la **copia difundida** del catálogo (un
+  diccionario que viaja con el *job* a cada subtarea, congelado al arrancar). Si no está, lanza
+  ``UnknownCustomerError`` (un ``InvalidInvoiceError``), que el *job* manda a la DLQ en vez de morir
+  con un ``KeyError``. No es un *lookup join* de Flink: ese consulta una tabla externa por cada fila.
 - ``topic_values``: lee un tópico de JSON y abre cada valor en columnas de un ``DataFrame``.
 - ``plan_table`` y ``explain_section``: el plan de un *job* (DataStream o SQL) en poco espacio,
   para ver qué operadores hay, cuántas «manos» (paralelismo) tiene cada uno y cómo se reparten
@@ -22,13 +27,17 @@ import pandas as pd
 
 from helpers import topics
 from helpers.sources.cfdi import REASONS as INVOICE_REASONS
+from helpers.sources.cfdi import InvalidInvoiceError
 
 UNREADABLE = "registro_ilegible"
+UNKNOWN_CUSTOMER = "cliente_desconocido"
 REASONS: dict[str, str] = {
     **INVOICE_REASONS,
     UNREADABLE: "el mensaje no es JSON con los campos de una factura (factura_id, xml)",
+    UNKNOWN_CUSTOMER: "el RFC receptor no está en el catálogo de clientes que el job cargó al arrancar",
 }
-"""Código del motivo → descripción en español: los de ``parse_factura`` y ``registro_ilegible``."""
+"""Código del motivo → descripción en español: los de ``parse_factura``, ``registro_ilegible`` y
+``cliente_desconocido``."""
 
 DEAD_LETTER_FIELDS = ("factura_id", "motivo", "descripcion", "detalle", "payload")
 """Los campos de todo registro de la DLQ (``dead_letter`` puede añadir otros al final)."""
@@ -40,6 +49,27 @@ def describe_reason(reason: str | None) -> str | None:
     Un código desconocido es un error de programación: lanza ``KeyError`` en vez de inventar.
     """
     return None if reason is None else REASONS[reason]
+
+
+class UnknownCustomerError(InvalidInvoiceError):
+    """El RFC receptor de una factura no está en el catálogo de clientes (motivo ``cliente_desconocido``)."""
+
+    def __init__(self, rfc: str) -> None:
+        super().__init__(UNKNOWN_CUSTOMER, f"rfc_receptor {rfc} no está en el catálogo")
+        self.rfc = rfc
+
+
+def customer_for(customers: Mapping[str, Mapping[str, Any]], rfc: str) -> Mapping[str, Any]:
+    """El cliente con RFC ``rfc`` en ``customers`` (RFC → fila del cliente).
+
+    ``customers`` es una copia difundida: un diccionario que se copia a cada subtarea al arrancar el
+    *job* y ya no cambia. Un cliente dado de alta después no está: en vez de un ``KeyError`` que
+    tumba el *job*, lanza ``UnknownCustomerError``, con su motivo, para mandar la factura a la DLQ.
+    """
+    try:
+        return customers[rfc]
+    except KeyError:
+        raise UnknownCustomerError(rfc) from None
 
 
 def factura_id_of(payload: str | bytes) -> str | None:
