@@ -20,7 +20,6 @@ Variables de entorno (con sus valores por defecto):
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -34,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers import paths
+from helpers import paths, service_cli
 from helpers.errors import ClusterStartError, CourseError, PortBusyError
 from helpers.kafka_ports import port_is_free
 
@@ -382,37 +381,32 @@ def status_text(config: ClusterConfig | None = None) -> tuple[bool, str]:
     )
 
 
+def _service() -> service_cli.Service:
+    """El clúster según el entorno, para la línea de comandos."""
+    config = default_config()
+
+    def start_text() -> str:
+        began = time.monotonic()
+        verb = "listo" if start(config) else "ya estaba corriendo; lo reutilizo"
+        return (f"Clúster de Flink {verb} ({time.monotonic() - began:.1f} s): 1 JobManager y "
+                f"{config.taskmanagers} TaskManagers de {config.slots} ranuras.\n"
+                f"Consola web: {config.rest_url}")
+
+    return service_cli.Service(
+        start=start_text,
+        stop=lambda: "Clúster de Flink detenido" if stop(config)
+        else "No había un clúster de Flink nuestro que detener",
+        status=lambda: status_text(config),
+        logs=lambda lines: tail_logs(config, lines),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Punto de entrada de ``python -m helpers.flink_cluster``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m helpers.flink_cluster",
-        description="Clúster local de Flink del curso (JobManager + TaskManagers en 127.0.0.1).",
-    )
-    parser.add_argument("command", choices=["start", "stop", "status", "logs"])
-    parser.add_argument("-n", "--lines", type=int, default=20, help="líneas de log a mostrar")
-    args = parser.parse_args(argv)
-    config = default_config()
-    try:
-        if args.command == "start":
-            began = time.monotonic()
-            started = start(config)
-            verb = "listo" if started else "ya estaba corriendo; lo reutilizo"
-            print(f"Clúster de Flink {verb} ({time.monotonic() - began:.1f} s): 1 JobManager y "
-                  f"{config.taskmanagers} TaskManagers de {config.slots} ranuras.\n"
-                  f"Consola web: {config.rest_url}")
-        elif args.command == "stop":
-            print("Clúster de Flink detenido" if stop(config)
-                  else "No había un clúster de Flink nuestro que detener")
-        elif args.command == "status":
-            running, text = status_text(config)
-            print(text)
-            return 0 if running else 3
-        else:
-            print(tail_logs(config, args.lines))
-    except CourseError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return service_cli.run(
+        "python -m helpers.flink_cluster",
+        "Clúster local de Flink del curso (JobManager + TaskManagers en 127.0.0.1).",
+        _service, argv, default_lines=20)
 
 
 if __name__ == "__main__":

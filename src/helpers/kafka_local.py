@@ -20,7 +20,6 @@ Variables de entorno (con sus valores por defecto):
 
 from __future__ import annotations
 
-import argparse
 import base64
 import os
 import signal
@@ -33,11 +32,10 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers import paths
+from helpers import paths, service_cli
 from helpers.errors import (
     BrokerStartError,
     BrokerUnavailableError,
-    CourseError,
     JarsMissingError,
     PortsMismatchError,
 )
@@ -428,40 +426,33 @@ def status_text(config: BrokerConfig | None = None) -> tuple[bool, str]:
     return False, f"El proceso de Kafka (PID {pid}) existe pero NO responde en {config.bootstrap}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Punto de entrada de ``python -m helpers.kafka_local``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m helpers.kafka_local",
-        description="Broker local de Kafka del curso (KRaft, 127.0.0.1).",
-    )
-    parser.add_argument("command", choices=["start", "stop", "status", "logs"])
-    parser.add_argument("-n", "--lines", type=int, default=40, help="líneas de log a mostrar")
-    args = parser.parse_args(argv)
+def _service() -> service_cli.Service:
+    """El broker según el entorno, para la línea de comandos (avisa si los puertos no coinciden)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PortsMismatchWarning)
         config = default_config()
     for warning in caught:
         print(f"AVISO: {warning.message}", file=sys.stderr)
-    try:
-        if args.command == "start":
-            began = time.monotonic()
-            pid, started = start(config)
-            if started:
-                print(f"Kafka listo en {config.bootstrap} (PID {pid}, {time.monotonic() - began:.1f} s)")
-            else:
-                print(f"Kafka ya estaba corriendo en {config.bootstrap} (PID {pid}); lo reutilizo")
-        elif args.command == "stop":
-            print("Kafka detenido" if stop(config) else "No había un broker nuestro que detener")
-        elif args.command == "status":
-            running, text = status_text(config)
-            print(text)
-            return 0 if running else 3
-        else:
-            print(tail_log(config, args.lines))
-    except CourseError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        return 1
-    return 0
+
+    def start_text() -> str:
+        began = time.monotonic()
+        pid, started = start(config)
+        if started:
+            return f"Kafka listo en {config.bootstrap} (PID {pid}, {time.monotonic() - began:.1f} s)"
+        return f"Kafka ya estaba corriendo en {config.bootstrap} (PID {pid}); lo reutilizo"
+
+    return service_cli.Service(
+        start=start_text,
+        stop=lambda: "Kafka detenido" if stop(config) else "No había un broker nuestro que detener",
+        status=lambda: status_text(config),
+        logs=lambda lines: tail_log(config, lines),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Punto de entrada de ``python -m helpers.kafka_local``."""
+    return service_cli.run("python -m helpers.kafka_local",
+                           "Broker local de Kafka del curso (KRaft, 127.0.0.1).", _service, argv)
 
 
 if __name__ == "__main__":
