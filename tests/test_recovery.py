@@ -110,7 +110,8 @@ def test_checkpoint_files_latest_keeps_only_the_last_complete_chk(tmp_path):
     todos = recovery.checkpoint_files(tmp_path)
     ultimo = recovery.checkpoint_files(tmp_path, latest=True)
     assert len(todos) == 6
-    assert sorted(ultimo.archivo) == ["<job>/chk-3/_metadata", "<job>/chk-3/estado", "<job>/shared/sst"]
+    assert sorted(ultimo.archivo) == ["<job>/chk-3/_metadata", "<job>/chk-3/estado",
+                                      "<job>/shared/sst"]
 
 
 def test_read_committed_hides_an_aborted_transaction(bootstrap, topic_name):

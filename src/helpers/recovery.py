@@ -69,19 +69,22 @@ def _consumer(bootstrap: str, isolation: str) -> KafkaConsumer:
 
 
 def _only_partition(consumer: KafkaConsumer, topic: str) -> TopicPartition:
-    """La partición 0 de ``topic``, tras comprobar que es la única (si no, los conteos mentirían)."""
+    """La partición 0 de ``topic``, tras comprobar que es la única.
+
+    Si hubiera más, leer solo la 0 haría mentir a los conteos de perdidos y duplicados.
+    """
     partitions = consumer.partitions_for_topic(topic)
     if partitions is None:
         raise ValueError(f"El tópico {topic!r} no existe (o el broker no lo reporta todavía).")
     if partitions != {0}:
-        raise ValueError(f"El tópico {topic!r} tiene {len(partitions)} particiones y este ayudante solo "
-                         "lee la 0: los conteos de perdidos y duplicados saldrían mal. Crea el tópico "
-                         "con una sola partición.")
+        raise ValueError(f"El tópico {topic!r} tiene {len(partitions)} particiones y este "
+                         "ayudante solo lee la 0: los conteos de perdidos y duplicados saldrían "
+                         "mal. Crea el tópico con una sola partición.")
     return TopicPartition(topic, 0)
 
 
 def end_offset(topic: str, isolation: str = "read_committed", bootstrap: str | None = None) -> int:
-    """El offset final de ``topic`` (de una sola partición) tal como lo ve un lector con ``isolation``.
+    """El offset final de ``topic`` (una sola partición) como lo ve un lector ``isolation``.
 
     Con ``read_committed`` es el *last stable offset* (LSO): nada a partir de él es legible
     mientras haya una transacción abierta antes. Con ``read_uncommitted`` es el final del log.
@@ -97,7 +100,7 @@ def end_offset(topic: str, isolation: str = "read_committed", bootstrap: str | N
 
 def read_ids(topic: str, isolation: str = "read_committed", bootstrap: str | None = None,
              timeout_s: float = 30.0) -> list[int]:
-    """Los ``id`` de ``topic`` (de una sola partición), en orden, leídos con el nivel ``isolation``.
+    """Los ``id`` de ``topic`` (una sola partición), en orden, leídos con el nivel ``isolation``.
 
     Lee del principio hasta el offset final que ve ese lector al empezar (acotado).
     Con ``read_committed`` no aparecen los registros de transacciones abortadas ni abiertas.
