@@ -90,6 +90,30 @@ def test_produce_and_read_ids(bootstrap, topic_name):
         recovery.read_ids(topic_name, "read_dirty", bootstrap)
 
 
+def test_ids_helpers_refuse_a_topic_with_several_partitions(bootstrap, topic_name):
+    topics.create_topic(topic_name, partitions=2, bootstrap=bootstrap)
+    with pytest.raises(ValueError, match="2 particiones"):
+        recovery.read_ids(topic_name, "read_committed", bootstrap)
+    with pytest.raises(ValueError, match="2 particiones"):
+        recovery.end_offset(topic_name, "read_uncommitted", bootstrap)
+
+
+def test_checkpoint_files_latest_keeps_only_the_last_complete_chk(tmp_path):
+    job = tmp_path / ("ab" * 16)
+    for name, complete in (("chk-2", True), ("chk-3", True), ("chk-4", False)):
+        (job / name).mkdir(parents=True)
+        (job / name / "estado").write_bytes(b"x" * 3)
+        if complete:
+            (job / name / "_metadata").write_bytes(b"m")
+    (job / "shared").mkdir()
+    (job / "shared" / "sst").write_bytes(b"s" * 5)
+    todos = recovery.checkpoint_files(tmp_path)
+    ultimo = recovery.checkpoint_files(tmp_path, latest=True)
+    assert len(todos) == 6
+    assert sorted(ultimo.archivo) == ["<job>/chk-3/_metadata", "<job>/chk-3/estado",
+                                      "<job>/shared/sst"]
+
+
 def test_read_committed_hides_an_aborted_transaction(bootstrap, topic_name):
     topics.create_topic(topic_name, bootstrap=bootstrap)
     producer = KafkaProducer(bootstrap_servers=bootstrap, transactional_id=f"{topic_name}-tx",
@@ -241,4 +265,4 @@ def test_recovery_timeline_draws_every_series():
                            labels={"a": "confirmado"})
     legend = [text.get_text() for text in ax.get_legend().get_texts()]
     assert legend[:2] == ["confirmado", "b"]
-    assert {"checkpoint completo", "falla inyectada", "arranque / reinicio"} <= set(legend)
+    assert {"checkpoint completo", "falla inyectada", "arranque de la función"} <= set(legend)

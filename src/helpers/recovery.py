@@ -68,8 +68,23 @@ def _consumer(bootstrap: str, isolation: str) -> KafkaConsumer:
                          enable_auto_commit=False)
 
 
+def _only_partition(consumer: KafkaConsumer, topic: str) -> TopicPartition:
+    """La partición 0 de ``topic``, tras comprobar que es la única.
+
+    Si hubiera más, leer solo la 0 haría mentir a los conteos de perdidos y duplicados.
+    """
+    partitions = consumer.partitions_for_topic(topic)
+    if partitions is None:
+        raise ValueError(f"El tópico {topic!r} no existe (o el broker no lo reporta todavía).")
+    if partitions != {0}:
+        raise ValueError(f"El tópico {topic!r} tiene {len(partitions)} particiones y este "
+                         "ayudante solo lee la 0: los conteos de perdidos y duplicados saldrían "
+                         "mal. Crea el tópico con una sola partición.")
+    return TopicPartition(topic, 0)
+
+
 def end_offset(topic: str, isolation: str = "read_committed", bootstrap: str | None = None) -> int:
-    """El offset final de la partición 0 de ``topic`` tal como lo ve un lector con ``isolation``.
+    """El offset final de ``topic`` (una sola partición) como lo ve un lector ``isolation``.
 
     Con ``read_committed`` es el *last stable offset* (LSO): nada a partir de él es legible
     mientras haya una transacción abierta antes. Con ``read_uncommitted`` es el final del log.
@@ -77,7 +92,7 @@ def end_offset(topic: str, isolation: str = "read_committed", bootstrap: str | N
     bootstrap = bootstrap or bootstrap_servers()
     consumer = _consumer(bootstrap, isolation)
     try:
-        part = TopicPartition(topic, 0)
+        part = _only_partition(consumer, topic)
         return consumer.end_offsets([part])[part]
     finally:
         consumer.close()
@@ -85,7 +100,7 @@ def end_offset(topic: str, isolation: str = "read_committed", bootstrap: str | N
 
 def read_ids(topic: str, isolation: str = "read_committed", bootstrap: str | None = None,
              timeout_s: float = 30.0) -> list[int]:
-    """Los ``id`` de la partición 0 de ``topic``, en orden, leídos con el nivel ``isolation``.
+    """Los ``id`` de ``topic`` (una sola partición), en orden, leídos con el nivel ``isolation``.
 
     Lee del principio hasta el offset final que ve ese lector al empezar (acotado).
     Con ``read_committed`` no aparecen los registros de transacciones abortadas ni abiertas.
@@ -95,7 +110,7 @@ def read_ids(topic: str, isolation: str = "read_committed", bootstrap: str | Non
     consumer = _consumer(bootstrap, isolation)
     ids: list[int] = []
     try:
-        part = TopicPartition(topic, 0)
+        part = _only_partition(consumer, topic)
         consumer.assign([part])
         consumer.seek_to_beginning(part)
         end = consumer.end_offsets([part])[part]
@@ -146,14 +161,23 @@ def completed_checkpoints(folder: str | Path) -> list[int]:
     return sorted(int(p.parent.name[4:]) for p in Path(folder).glob("*/chk-*/_metadata"))
 
 
-def checkpoint_files(folder: str | Path) -> pd.DataFrame:
-    """Los archivos bajo ``folder`` (ruta relativa y bytes); el id del job se abrevia ``<job>``."""
+def checkpoint_files(folder: str | Path, *, latest: bool = False) -> pd.DataFrame:
+    """Los archivos bajo ``folder`` (ruta relativa y bytes); el id del job se abrevia ``<job>``.
+
+    Con ``latest=True`` solo lista, de las carpetas ``chk-N``, la del último *checkpoint* completo
+    (con ``_metadata``): Flink borra los anteriores de forma asíncrona y uno en curso aún no tiene
+    ``_metadata``, así que un listado «en vivo» puede mezclar dos. ``shared/`` se lista completa.
+    """
     base = Path(folder)
+    done = completed_checkpoints(base)
+    keep = f"chk-{done[-1]}" if latest and done else None
     rows = []
     for path in sorted(p for p in base.rglob("*") if p.is_file()):
         parts = path.relative_to(base).parts
         if len(parts[0]) == 32 and all(c in "0123456789abcdef" for c in parts[0]):
             parts = ("<job>", *parts[1:])
+        if latest and len(parts) > 1 and parts[1].startswith("chk-") and parts[1] != keep:
+            continue
         rows.append({"archivo": "/".join(parts), "bytes": path.stat().st_size})
     return pd.DataFrame(rows, columns=["archivo", "bytes"])
 
@@ -186,19 +210,22 @@ class Recorder:
         self._thread.start()
         return self
 
+    def _sample(self, consumers: dict[str, KafkaConsumer]) -> None:
+        now = time.time()
+        for topic, iso in self.watch:
+            part = TopicPartition(topic, 0)
+            offset = consumers[iso].end_offsets([part])[part]
+            self._rows.append({"t": now, "serie": f"{topic} · {iso}", "offset": offset})
+        if self.checkpoint_dir is not None:
+            for number in completed_checkpoints(self.checkpoint_dir):
+                self._seen.setdefault(number, now)
+
     def _loop(self, consumers: dict[str, KafkaConsumer]) -> None:
         try:
-            while True:
-                now = time.time()
-                for topic, iso in self.watch:
-                    part = TopicPartition(topic, 0)
-                    offset = consumers[iso].end_offsets([part])[part]
-                    self._rows.append({"t": now, "serie": f"{topic} · {iso}", "offset": offset})
-                if self.checkpoint_dir is not None:
-                    for number in completed_checkpoints(self.checkpoint_dir):
-                        self._seen.setdefault(number, now)
-                if self._stop.wait(self.every_s):
-                    break
+            self._sample(consumers)
+            while not self._stop.wait(self.every_s):
+                self._sample(consumers)
+            self._sample(consumers)  # una muestra más al salir del ``with``: el job ya terminó
         finally:
             for consumer in consumers.values():
                 consumer.close()

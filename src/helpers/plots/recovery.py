@@ -1,8 +1,9 @@
 """La línea de tiempo de un *job* que falla y se recupera (cuaderno 07).
 
-Eje x: segundos desde que empezó a grabar el ``Recorder``. Dibuja las curvas de offsets (lo
-escrito y lo confirmado), una línea vertical por *checkpoint* completo, una X roja por falla
-inyectada y un triángulo verde por cada reinicio de la función.
+Eje x: segundos desde que empezó a grabar el ``Recorder``. Dibuja las curvas de offsets (el final
+del log y el *last stable offset* que ve ``read_committed``), con trazos distintos para que no se
+tapen, una línea vertical gris por *checkpoint* completo, una roja punteada por falla inyectada y
+una verde por cada arranque de la función.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 
-COLORS = ("#2b8cbe", "#31a354", "#e6550d", "#756bb1")
+COLORS = ("#2b8cbe", "#e6550d", "#31a354", "#756bb1")
+STYLES = ("-", "--", ":", "-.")
+WIDTHS = (3.0, 1.6, 1.6, 1.6)
 
 
 def recovery_timeline(samples: pd.DataFrame, checkpoints: pd.DataFrame, log: pd.DataFrame,
@@ -29,23 +32,26 @@ def recovery_timeline(samples: pd.DataFrame, checkpoints: pd.DataFrame, log: pd.
     if ax is None:
         _, ax = plt.subplots(figsize=(11, 4.2))
     labels = labels or {}
-    for color, (serie, rows) in zip(COLORS, samples.groupby("serie", sort=False)):
-        ax.step(rows["t"] - start, rows["offset"], where="post", color=color,
-                label=labels.get(serie, serie))
+    series = samples.groupby("serie", sort=False)
+    for color, style, width, (serie, rows) in zip(COLORS, STYLES, WIDTHS, series):
+        ax.step(rows["t"] - start, rows["offset"], where="post", color=color, linestyle=style,
+                linewidth=width, label=labels.get(serie, serie))
     for i, t in enumerate(checkpoints["t"]):
         ax.axvline(t - start, color="#bbbbbb", linewidth=0.8, zorder=0,
                    label="checkpoint completo" if i == 0 else None)
     top = samples["offset"].max() if len(samples) else 1
     failures = log[log["tipo"] == "falla"] if "tipo" in log else log.iloc[0:0]
     starts = log[log["tipo"] == "inicio"] if "tipo" in log else log.iloc[0:0]
-    ax.scatter(failures["t"] - start, [top * 1.04] * len(failures), marker="x", s=70,
-               color="#d62728", zorder=3, label="falla inyectada")
-    ax.scatter(starts["t"] - start, [top * 1.09] * len(starts), marker="^", s=50,
-               color="#2ca02c", zorder=3, label="arranque / reinicio")
+    for i, t in enumerate(failures["t"]):
+        ax.axvline(t - start, color="#d62728", linestyle=":", linewidth=1.4, zorder=1,
+                   label="falla inyectada" if i == 0 else None)
+    for i, t in enumerate(starts["t"]):
+        ax.axvline(t - start, color="#2ca02c", linestyle="-", linewidth=1.2, alpha=0.7, zorder=1,
+                   label="arranque de la función" if i == 0 else None)
     ax.set_title(title)
     ax.set_xlabel("Segundos desde el envío del job")
-    ax.set_ylabel("Offset final del tópico")
-    ax.set_ylim(bottom=0, top=top * 1.15)
+    ax.set_ylabel("Offset final visto por el lector")
+    ax.set_ylim(bottom=0, top=top * 1.05)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")  # fuera: no tapa nada
     ax.figure.tight_layout()
     return ax
