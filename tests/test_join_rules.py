@@ -85,6 +85,10 @@ def test_expected_rejections_reads_json_confidence_and_the_invoice():
     assert reasons["ocr"].count("ocr_ilegible") == 12
     bad = Record("k", b"[1, 2]", 0, 0, False)  # JSON válido, pero no un objeto
     assert join_rules.expected_rejections({"archivos": [bad]}) == {"archivos": ["json_invalido"]}
+    no_confidence = Record("k", b'{"document_id": "D1"}', 0, 0, False)
+    no_xml = Record("k", b'{"factura_id": "A-1"}', 0, 0, False)
+    assert join_rules.expected_rejections({"ocr": [no_confidence], "facturas": [no_xml]}) == {
+        "ocr": ["campo_faltante"], "facturas": ["campo_faltante"]}
 
 
 def _kafka(topic: str, fmt: str, bootstrap: str, extra: str = "") -> str:

@@ -42,6 +42,7 @@ def test_timelines_and_scan_delays():
     ax = joins.scan_delays([T0, T0 + MIN, T0 + 2 * MIN], [3.0, 30.0, None],
                            ["emparejada", "escaneo tarde", "sin escaneo"], 10, title="t")
     assert [len(c.get_offsets()) for c in ax.collections] == [1, 1, 0, 1]
+    assert ax.collections[-1].get_offsets()[0][1] < 0  # sin escaneo: debajo de 0, no en 0
     ax = joins.snapshot_steps([T0, T0 + MIN], [50, 51], [(T0, 50)], title="t")
     assert len(ax.lines) == 1
     plt.close("all")

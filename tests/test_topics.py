@@ -65,3 +65,18 @@ def test_old_event_times_are_not_deleted_by_retention(bootstrap, topic_name):
     finally:
         admin.close()
     assert described["topic"][topic_name]["retention.ms"]["value"] == "-1"
+
+
+def test_create_topic_with_config_makes_a_compacted_topic(bootstrap, topic_name):
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    def policy() -> str:
+        with topics.admin_client(bootstrap) as admin:
+            response = admin.describe_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, topic_name)], config_filter="all")
+        return response["topic"][topic_name]["cleanup.policy"]["value"]
+
+    topics.create_topic(topic_name, 1, bootstrap=bootstrap, config={"cleanup.policy": "compact"})
+    assert policy() == "compact"
+    topics.create_topic(topic_name, 1, bootstrap=bootstrap)  # sin config: el valor por defecto
+    assert policy() == "delete"

@@ -33,8 +33,14 @@ KINDS = {"read": ("+I",), "insert": ("+I",), "update": ("-U", "+U"), "delete": (
 # --- Normalización y DLQ -----------------------------------------------------------------
 
 
+REQUIRED = {"ocr": ("document_id", "confidence"), "facturas": ("factura_id", "xml")}
+"""Campos sin los cuales un registro va a la DLQ como ``campo_faltante`` (igual que el SQL)."""
+
+
 def _reason(source: str, value: Row) -> str | None:
-    if source == "ocr" and value["confidence"] < LOW_CONFIDENCE:
+    if any(value.get(field) is None for field in REQUIRED.get(source, ())):
+        return "campo_faltante"
+    if source == "ocr" and not value["confidence"] >= LOW_CONFIDENCE:
         return "ocr_ilegible"
     if source == "facturas":
         try:
@@ -48,8 +54,9 @@ def expected_rejections(records: Mapping[str, Sequence[Any]]) -> dict[str, list[
     """Para cada fuente, el motivo de rechazo de cada registro (``None`` si es válido).
 
     ``records`` son los ``Record`` de ``helpers.sources.many`` (con ``.value`` en bytes).
-    Motivos: ``json_invalido`` (no es un objeto JSON), ``ocr_ilegible`` (confianza del OCR por
-    debajo de ``LOW_CONFIDENCE``) y, en facturas, el código de ``parse_factura``.
+    Motivos: ``json_invalido`` (no es un objeto JSON), ``campo_faltante`` (falta un campo de
+    ``REQUIRED``), ``ocr_ilegible`` (confianza del OCR por debajo de ``LOW_CONFIDENCE``) y, en
+    facturas, el código de ``parse_factura``.
     """
     out: dict[str, list[str | None]] = {}
     for source, rows in records.items():

@@ -87,11 +87,14 @@ def create_topic(
     recreate: bool = True,
     bootstrap: str | None = None,
     timeout_s: float = 30.0,
+    config: Mapping[str, str] | None = None,
 ) -> None:
     """Crea el tópico ``name`` con ``partitions`` particiones.
 
     Con ``recreate=True`` (lo normal en el curso) lo borra antes si ya existía, para que
     cada ejecución de un cuaderno empiece desde un tópico vacío y dé el mismo resultado.
+    ``config`` son configuraciones del tópico de Kafka, p. ej.
+    ``{"cleanup.policy": "compact"}`` para un tópico compactado.
     """
     if recreate:
         delete_topic(name, bootstrap)
@@ -99,7 +102,7 @@ def create_topic(
     with admin_client(bootstrap) as admin:
         while True:
             try:
-                admin.create_topics([NewTopic(name, partitions, 1)])
+                admin.create_topics([NewTopic(name, partitions, 1, topic_configs=dict(config or {}))])
                 break
             except TopicAlreadyExistsError:
                 if not recreate:

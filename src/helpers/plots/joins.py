@@ -111,20 +111,27 @@ def scan_delays(invoice_ms: Sequence[int], delay_min: Sequence[float | None],
                 outcomes: Sequence[str], bound_min: float, *, title: str) -> Axes:
     """Retraso del escaneo de cada factura (min) con su resultado y la línea de la cota.
 
-    Las facturas sin escaneo (``None``) se dibujan abajo, en 0.
+    Las facturas sin escaneo (``None``) van con una «×» en una franja gris aparte, debajo de 0,
+    para no confundirlas con un escaneo inmediato. La leyenda va fuera del área de datos.
     """
     _, ax = plt.subplots(figsize=(9, 3.2))
     when = _when(invoice_ms)
+    no_scan_y = -0.15 * max([d for d in delay_min if d is not None] + [bound_min])
+    ax.axhspan(1.6 * no_scan_y, 0.4 * no_scan_y, color="0.92", zorder=0)
+    ax.text(when.min(), no_scan_y, "sin escaneo ", ha="right", va="center", fontsize=8)
     for outcome, color in OUTCOME_COLORS.items():
         picked = [i for i, o in enumerate(outcomes) if o == outcome]
-        ax.scatter([when[i] for i in picked], [delay_min[i] or 0 for i in picked], s=14,
+        missing = bool(picked) and all(delay_min[i] is None for i in picked)
+        ax.scatter([when[i] for i in picked],
+                   [no_scan_y if delay_min[i] is None else delay_min[i] for i in picked],
+                   s=22 if missing else 14, marker="x" if missing else "o",
                    color=color, label=f"{outcome} ({len(picked)})")
     ax.axhline(bound_min, color="black", linestyle="--", linewidth=1)
     ax.text(when.min(), bound_min, f" cota: {bound_min:g} min", va="bottom", fontsize=8)
     ax.set_title(title)
     ax.set_xlabel("Tiempo de la factura (UTC)")
     ax.set_ylabel("escaneo − factura (min)")
-    ax.legend(fontsize=8, loc="upper left", ncols=2)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.figure.tight_layout()
     return ax
 

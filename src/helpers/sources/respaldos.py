@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import random
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +74,7 @@ def _customer(rng: random.Random, fake: Faker, key: int, when: int) -> dict[str,
         given, surname1, surname2 = fake.first_name(), fake.last_name(), fake.last_name()
         name, rfc = f"{given} {surname1} {surname2}", person_rfc(rng, given, surname1, surname2)
     else:  # persona moral
-        name = fake.company()
+        name = fake.company()  # ojo: Faker (es_MX) escribe «Corporacin», sin la «ó», en sus datos
         rfc = company_rfc(rng, name)
     return {"cliente_id": key, "rfc": rfc, "nombre": name, "email": _email(rng, fake, name),
             "ciudad": rng.choice(CITIES), "segmento": rng.choice(SEGMENTS),
@@ -81,7 +82,8 @@ def _customer(rng: random.Random, fake: Faker, key: int, when: int) -> dict[str,
 
 
 def _email(rng: random.Random, fake: Faker, name: str) -> str:
-    user = "".join(c for c in name.split()[0].lower() if c.isascii() and c.isalpha()) or "contacto"
+    plain = unicodedata.normalize("NFKD", name.split()[0].lower())  # «maría» → «maria»
+    user = "".join(c for c in plain if c.isascii() and c.isalpha()) or "contacto"
     return f"{user}{rng.randint(1, 999)}@{fake.safe_domain_name()}"
 
 
