@@ -110,6 +110,9 @@ def require_cluster(rest: str) -> None:
 
 
 def _configuration(parallelism: int, extra: dict[str, str] | None = None):
+    # Antes de crear el primer objeto de Java: los que se crean con la gestión de memoria de Py4J
+    # activa guardan su aviso de recolección para siempre (ver keep_one_java_thread).
+    keep_one_java_thread()
     from pyflink.common import Configuration
 
     config = Configuration()
@@ -210,7 +213,6 @@ def table_env(parallelism: int = 1, extra: dict[str, str] | None = None,
             else:
                 os.environ[WORKER_MODE_VAR] = saved
     t_env.get_config().set("table.local-time-zone", "UTC")
-    keep_one_java_thread()
     if flink_mode() == "local":
         route_worker_stderr()
     return t_env
@@ -241,7 +243,8 @@ def keep_one_java_thread() -> None:
     conexión. Si después tu celda cae en la conexión nueva, toda consulta falla con
     ``NullPointerException: metadataHandlerProvider``. Sin esos avisos no se abren conexiones
     nuevas; el precio es que Java no libera esos objetos hasta que termina el proceso (unos pocos
-    kilobytes en un cuaderno).
+    kilobytes en un cuaderno). Solo vale para los objetos creados después: por eso
+    ``stream_env()`` y ``table_env()`` lo llaman antes de crear nada.
     """
     from pyflink.java_gateway import get_gateway
 
