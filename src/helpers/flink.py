@@ -34,10 +34,10 @@ if TYPE_CHECKING:
     from pyflink.table import StreamTableEnvironment, TableEnvironment
 
 CONNECTOR_GLOB = "flink-sql-connector-kafka-*.jar"
-# Hilos del trabajador de Python de Beam cuando corre dentro de este proceso (modo loopback).
 # Variable interna de PyFlink: «process» obliga a lanzar los trabajadores de Python como procesos
 # de los TaskManagers; «loopback» los corre dentro de este proceso (lo normal en el miniclúster).
 WORKER_MODE_VAR = "_python_worker_execution_mode"
+# Hilos del trabajador de Python de Beam cuando corre dentro de este proceso (modo loopback).
 HARNESS_THREADS = frozenset({"read_grpc_client_inputs", "read_log_control_messages", "read_state"})
 
 
@@ -94,13 +94,12 @@ def require_cluster(rest: str) -> None:
 
     Así el modo remoto nunca cae, sin avisar, en un miniclúster local.
     """
-    import json
     import urllib.error
-    import urllib.request
+
+    from helpers.flink_cluster import rest_json
 
     try:
-        with urllib.request.urlopen(f"http://{rest}/overview", timeout=3) as response:
-            json.loads(response.read())
+        rest_json(f"http://{rest}/overview", timeout_s=3)
     except (urllib.error.URLError, OSError, ValueError) as error:
         raise ClusterUnavailableError(
             f"CURSO_FLINK_MODE=remote, pero no hay un clúster de Flink respondiendo en {rest} "
@@ -226,9 +225,9 @@ def stream_table_env(env: StreamExecutionEnvironment) -> StreamTableEnvironment:
     """
     from pyflink.table import StreamTableEnvironment
 
+    keep_one_java_thread()  # por si env no viene de stream_env(): antes de crear más objetos
     t_env = StreamTableEnvironment.create(env)
     t_env.get_config().set("table.local-time-zone", "UTC")
-    keep_one_java_thread()
     return t_env
 
 

@@ -194,12 +194,17 @@ def processes(config: ClusterConfig | None = None) -> dict[str, list[int]]:
     return found
 
 
-def rest(config: ClusterConfig, path: str, method: str = "GET", timeout_s: float = 5.0) -> Any:
-    """Llama a la API REST del JobManager y devuelve el JSON de la respuesta."""
-    request = urllib.request.Request(config.rest_url + path, method=method)
+def rest_json(url: str, method: str = "GET", timeout_s: float = 5.0) -> Any:
+    """Llama a ``url`` (la API REST de un JobManager) y devuelve el JSON de la respuesta."""
+    request = urllib.request.Request(url, method=method)
     with urllib.request.urlopen(request, timeout=timeout_s) as response:
         body = response.read()
     return json.loads(body) if body else None
+
+
+def rest(config: ClusterConfig, path: str, method: str = "GET", timeout_s: float = 5.0) -> Any:
+    """Llama a la API REST del JobManager del clúster del curso y devuelve el JSON."""
+    return rest_json(config.rest_url + path, method, timeout_s)
 
 
 def overview(config: ClusterConfig | None = None) -> dict[str, Any] | None:
