@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 
 from helpers import paths
 from helpers.kafka_local import require_broker
-from helpers.topics import bootstrap_servers
+from helpers.topics import bootstrap_servers, produce_json
 
 if TYPE_CHECKING:
     from pyflink.common import JobClient
@@ -49,16 +49,8 @@ def run_dir(*parts: str, fresh: bool = False) -> Path:
 
 def produce_ids(topic: str, count: int, bootstrap: str | None = None) -> int:
     """Escribe ``{"id": 1}`` … ``{"id": count}`` en la partición 0 de ``topic``; da ``count``."""
-    bootstrap = bootstrap or bootstrap_servers()
-    require_broker(bootstrap)
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
-    try:
-        for number in range(1, count + 1):
-            producer.send(topic, json.dumps({"id": number}).encode("utf-8"), partition=0)
-        producer.flush()
-    finally:
-        producer.close()
-    return count
+    return produce_json(topic, ({"id": number} for number in range(1, count + 1)),
+                        partition=lambda _: 0, bootstrap=bootstrap, linger_ms=20)
 
 
 def _consumer(bootstrap: str, isolation: str) -> KafkaConsumer:
