@@ -176,3 +176,15 @@ def test_group_split_needs_distinct_client_ids(bootstrap, lab_topic):
     finally:
         for consumer in consumers:
             consumer.close()
+
+
+def test_delete_groups_waits_for_a_new_brokers_group_coordinator(second_broker_config):
+    """Un broker recién formateado no tiene aún ``__consumer_offsets``: borrar grupos espera, no falla.
+
+    Es el primer paso del cuaderno 02 para quien arranca el curso con un broker nuevo.
+    """
+    from helpers import kafka_local
+
+    kafka_local.start(second_broker_config)
+    assert kafka_lab.delete_groups([PREFIX + "grupo-nuevo"],
+                                   bootstrap=second_broker_config.bootstrap) == []

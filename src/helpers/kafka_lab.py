@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import OffsetSpec
+from kafka.errors import CoordinatorLoadInProgressError, CoordinatorNotAvailableError
 from tqdm import tqdm
 
 from helpers import topics
@@ -30,6 +31,9 @@ from helpers.errors import CourseError
 from helpers.sources.respaldos import Dump, dump_csv, dump_filename
 from helpers.sources.timing import arrival_order
 from helpers.topics import admin_client  # también para el cuaderno: kafka_lab.admin_client()
+
+COORDINATOR_WAIT_S = 30.0
+"""Cuánto esperar a que un broker recién creado tenga coordinador de grupos."""
 
 Message = tuple[bytes | None, bytes, int]
 """Un mensaje listo para enviar: (clave, valor, *timestamp* en ms)."""
@@ -168,8 +172,21 @@ def delete_groups(groups: Iterable[str], bootstrap: str | None = None) -> list[s
 
     Sirve para que un cuaderno empiece siempre sin offsets de una ejecución anterior.
     """
-    with admin_client(bootstrap) as admin:
-        results = admin.delete_groups(list(groups))  # {grupo: "OK" o el nombre del error}
+    wanted = list(groups)
+    deadline = time.monotonic() + COORDINATOR_WAIT_S
+    while True:
+        try:
+            with admin_client(bootstrap) as admin:
+                results = admin.delete_groups(wanted)  # {grupo: "OK" o el nombre del error}
+            break
+        except (CoordinatorNotAvailableError, CoordinatorLoadInProgressError):
+            # Un broker recién creado aún no tiene su tópico __consumer_offsets: lo crea al
+            # primer pedido y, mientras tanto, no hay coordinador de grupos. Esperamos un poco.
+            if time.monotonic() > deadline:
+                raise CourseError(
+                    f"El broker no tuvo coordinador de grupos en {COORDINATOR_WAIT_S:.0f} s: "
+                    "revisa su log con  python -m helpers.kafka_local logs") from None
+            time.sleep(0.5)
     failed = {g: e for g, e in results.items() if e not in ("OK", "GroupIdNotFoundError")}
     if failed:
         raise CourseError(f"No pude borrar los grupos {failed} (¿siguen con consumidores vivos?)")
