@@ -368,6 +368,23 @@ def kill_taskmanager(config: ClusterConfig | None = None, resource_id: str | Non
     return pid
 
 
+def replace_lost_taskmanagers(config: ClusterConfig | None = None,
+                              timeout_s: float = READY_TIMEOUT_S) -> int:
+    """Arranca los TaskManagers que faltan (p. ej. tras ``kill_taskmanager``) sin tocar los vivos.
+
+    Espera a que se registren y devuelve cuántos arrancó. Así el clúster vuelve a tener todas
+    sus ranuras sin reiniciar el JobManager ni los *jobs* que corren.
+    """
+    config = config or default_config()
+    if not processes(config)["JobManager"]:
+        raise CourseError("No hay un JobManager del curso corriendo: arráncalo con  make cluster")
+    missing = config.taskmanagers - len(processes(config)["TaskManager"])
+    for _ in range(missing):
+        _run_script(config, "taskmanager.sh", "start")
+    _wait_ready(config, timeout_s)
+    return max(missing, 0)
+
+
 def status_text(config: ClusterConfig | None = None) -> tuple[bool, str]:
     """``(corriendo, texto)`` con el estado real del clúster."""
     config = config or default_config()

@@ -1,0 +1,70 @@
+"""Gráficas del clúster (cuaderno 09): qué mano hizo cuánto, y la línea de tiempo de una caída.
+
+- ``hands_chart``: por cada paralelismo, los registros que leyó cada subtarea de la fuente,
+  coloreados por el TaskManager donde corrió.
+- ``state_timeline``: el estado del *job* en el tiempo (una franja de color por estado), con la
+  muerte del TaskManager y la salida confirmada encima.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
+
+TM_COLORS = ("#2b8cbe", "#e6550d", "#31a354", "#756bb1")
+STATE_COLORS = {"RUNNING": "#31a354", "RESTARTING": "#e6550d", "CREATED": "#bdbdbd",
+                "INITIALIZING": "#bdbdbd", "FAILING": "#d62728", "CANCELLING": "#969696",
+                "CANCELED": "#969696", "FINISHED": "#2b8cbe"}
+
+
+def hands_chart(runs: dict[int, pd.DataFrame], vertex: int = 0) -> list[Axes]:
+    """Un panel por paralelismo (``runs``: paralelismo → ``cluster_lab.subtasks``)."""
+    managers = sorted({tm for frame in runs.values() for tm in frame["taskmanager"]})
+    color = {tm: TM_COLORS[i % len(TM_COLORS)] for i, tm in enumerate(managers)}
+    fig, axes = plt.subplots(1, len(runs), figsize=(3.4 * len(runs), 3.2), sharey=True)
+    axes = list(axes) if len(runs) > 1 else [axes]
+    for ax, (parallelism, frame) in zip(axes, sorted(runs.items())):
+        rows = frame[frame["vertice"] == vertex].sort_values("subtarea")
+        ax.bar([f"#{s}" for s in rows["subtarea"]], rows["leidos"],
+               color=[color[tm] for tm in rows["taskmanager"]])
+        for x, value in enumerate(rows["leidos"]):
+            ax.annotate(f"{value:,}", (x, value), ha="center", va="bottom", fontsize="small")
+        ax.set_title(f"paralelismo {parallelism}")
+        ax.set_xlabel("subtarea de la fuente")
+    axes[0].set_ylabel("registros leídos")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=color[tm]) for tm in managers]
+    fig.legend(handles, [f"TaskManager {tm}" for tm in managers], loc="lower center",
+               ncol=len(managers), fontsize="small", bbox_to_anchor=(0.5, -0.02))
+    fig.suptitle("¿Qué mano hizo cuánto, y en qué TaskManager?")
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return axes
+
+
+def state_timeline(states: pd.DataFrame, output: pd.DataFrame, start: float, killed_at: float,
+                   ax: Axes | None = None) -> Axes:
+    """El estado del *job* (franjas) y la salida confirmada (curva) desde ``start``.
+
+    - ``states``: columnas ``t`` y ``estado`` (``StateSampler.samples``).
+    - ``output``: columnas ``t`` y ``offset`` (offset final que ve ``read_committed``).
+    - ``killed_at``: cuándo se mató el TaskManager (segundos de época).
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 3.6))
+    times = list(states["t"] - start) + [float(states["t"].iloc[-1] - start)]
+    labeled = set()
+    for i, state in enumerate(states["estado"]):
+        ax.axvspan(times[i], times[i + 1], ymin=0, ymax=0.08, color=STATE_COLORS.get(state, "k"),
+                   label=state if state not in labeled else None, linewidth=0)
+        labeled.add(state)
+    ax.step(output["t"] - start, output["offset"], where="post", color="#333333", linewidth=2,
+            label="salida confirmada (read_committed)")
+    ax.axvline(killed_at - start, color="#d62728", linestyle=":", linewidth=1.5,
+               label="SIGKILL a un TaskManager")
+    ax.set_xlabel("segundos desde el envío del job")
+    ax.set_ylabel("registros confirmados")
+    ax.set_ylim(bottom=0)
+    ax.set_title("Un TaskManager muere: estado del job y salida")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
+    ax.figure.tight_layout()
+    return ax
