@@ -13,7 +13,7 @@
   Para no pisar los tópicos de los cuadernos, los nombres de tópico y de grupo de la hoja que van
   entre comillas reciben el prefijo ``chuleta-`` antes de ejecutar (``"ventas"`` → ``"chuleta-ventas"``).
 - Los bloques de bash: cada ``make X`` es un objetivo del Makefile y cada
-  ``python -m helpers.kafka_local X`` un subcomando que existe.
+  ``python -m helpers.kafka_local X`` o ``python -m helpers.flink_cluster X`` un subcomando que existe.
 """
 
 from __future__ import annotations
@@ -96,16 +96,19 @@ def test_snippet_parser_sees_marks_and_sections():
 def test_bash_snippets_use_real_commands():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     phony = set(re.search(r"^\.PHONY:(.*)$", makefile, re.MULTILINE).group(1).split())
+    from helpers.flink_cluster import main as flink_cluster_main
     from helpers.kafka_local import main as kafka_local_main
+
+    clis = {"helpers.kafka_local": kafka_local_main, "helpers.flink_cluster": flink_cluster_main}
 
     for snippet in (s for s in SNIPPETS if s.language == "bash"):
         for line in snippet.code.splitlines():
             command = line.split("#")[0].split()
             if command[:1] == ["make"]:
                 assert command[1] in phony, f"make {command[1]} no es un objetivo del Makefile"
-            elif command[:3] == ["python", "-m", "helpers.kafka_local"]:
+            elif command[:2] == ["python", "-m"] and command[2] in clis:
                 with pytest.raises(SystemExit) as exit_info:
-                    kafka_local_main([*command[3:], "--help"])
+                    clis[command[2]]([*command[3:], "--help"])
                 assert exit_info.value.code == 0, line
             else:
                 pytest.fail(f"Orden de bash sin comprobar en la hoja: {line!r}")

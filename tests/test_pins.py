@@ -319,6 +319,48 @@ def test_flink_dockerfile_uses_version_args() -> None:
             )
 
 
+def compose_flink_properties(service: str) -> dict[str, str]:
+    """Las opciones de ``FLINK_PROPERTIES`` de un servicio de Flink en ``docker-compose.yml``."""
+    text = (compose_services()[service].get("environment") or {}).get("FLINK_PROPERTIES", "")
+    loaded = yaml.safe_load(text) or {}
+    return {str(key): str(value) for key, value in loaded.items()}
+
+
+@pytest.mark.parametrize("service", ["jobmanager", "taskmanager"])
+def test_compose_workers_use_the_course_python_minor(service: str) -> None:
+    args = {key: str(value) for key, value in (built_services()[service].get("args") or {}).items()}
+    assert args.get("PYTHON_VERSION") == PYTHON_VERSION, (
+        f"{service}: PYTHON_VERSION es {args.get('PYTHON_VERSION')!r}; los trabajadores de PyFlink "
+        f"deben usar el mismo Python menor que el curso ({PYTHON_VERSION}): cloudpickle no "
+        "garantiza que una función serializada en un Python se lea en otro"
+    )
+
+
+def test_compose_taskmanager_scales() -> None:
+    taskmanager = compose_services()["taskmanager"]
+    fixed = [key for key in ("container_name", "hostname", "ports") if key in taskmanager]
+    assert not fixed, (
+        f"El servicio taskmanager define {fixed}: con eso, docker compose up --scale "
+        "taskmanager=N falla (nombres o puertos repetidos)"
+    )
+
+
+@pytest.mark.parametrize("service", ["jobmanager", "taskmanager"])
+def test_compose_flink_options_match_the_local_cluster(service: str) -> None:
+    from helpers import flink_cluster
+
+    local = flink_cluster.settings(flink_cluster.default_config())
+    compose = compose_flink_properties(service)
+    shared = ("jobmanager.memory.process.size", "taskmanager.memory.process.size",
+              "taskmanager.numberOfTaskSlots", "taskmanager.load-balance.mode",
+              "heartbeat.interval", "heartbeat.timeout", "parallelism.default")
+    different = {key: (compose.get(key), local[key]) for key in shared if compose.get(key) != local[key]}
+    assert not different, (
+        f"{service}: FLINK_PROPERTIES de docker-compose.yml no coincide con el clúster local "
+        f"(helpers.flink_cluster.settings), opción: (compose, local) = {different}"
+    )
+
+
 # --- README.md -------------------------------------------------------------------
 
 

@@ -1,7 +1,7 @@
 """El clúster por dentro (cuaderno 09): quién hizo qué, cómo cambió el estado del job y cuánto pesa.
 
-- ``wait_for_state`` / ``job_times``: esperar un estado por la API REST (sin ``sleep`` fijos) y
-  leer cuándo entró el *job* a cada estado.
+- ``wait_for_state`` / ``wait_for_tasks_running`` / ``job_times``: esperar un estado por la API
+  REST (sin ``sleep`` fijos) y leer cuándo entró el *job* a cada estado.
 - ``subtasks``: los registros leídos y escritos por cada subtarea, y en qué TaskManager corrió
   (``/jobs/:jid/vertices/:vid``).
 - ``StateSampler``: un hilo que anota el estado del *job* cada ``every_s`` segundos (la línea de
@@ -47,6 +47,24 @@ def wait_for_state(config: ClusterConfig, job_id: str, states: set[str] | frozen
         time.sleep(every_s)
     raise TimeoutError(f"El job {job_id} siguió en {state} {timeout_s:.0f} s "
                        f"(esperaba {sorted(states)}). Mira la consola web: {config.rest_url}")
+
+
+def wait_for_tasks_running(config: ClusterConfig, job_id: str, timeout_s: float = 120.0,
+                           every_s: float = 0.1) -> float:
+    """Espera a que **todas** las subtareas del *job* estén en ``RUNNING``; da los segundos que esperó.
+
+    El *job* pasa a ``RUNNING`` en cuanto el JobManager lo acepta; sus subtareas todavía se están
+    desplegando (``SCHEDULED``, ``DEPLOYING``, ``INITIALIZING``) y no tienen TaskManager asignado.
+    """
+    began = time.monotonic()
+    wait_for_state(config, job_id, {"RUNNING"}, timeout_s, every_s)
+    while time.monotonic() - began < timeout_s:
+        vertices = flink_cluster.rest(config, f"/jobs/{job_id}")["vertices"]
+        if all(v["tasks"]["RUNNING"] == v["parallelism"] for v in vertices):
+            return time.monotonic() - began
+        time.sleep(every_s)
+    raise TimeoutError(f"Las subtareas del job {job_id} no llegaron a RUNNING en {timeout_s:.0f} s. "
+                       f"Mira la consola web: {config.rest_url}")
 
 
 def job_times(config: ClusterConfig, job_id: str) -> dict[str, float]:

@@ -246,6 +246,9 @@ def _run_script(config: ClusterConfig, script: str, *args: str) -> None:
     result = subprocess.run(
         ["bash", str(flink_home() / "bin" / script), *args],
         env=_script_env(config), capture_output=True, text=True, timeout=120,
+        # Una sesión propia, como el broker: si se reinicia el kernel que arrancó el clúster (o
+        # nbconvert lo cierra con su grupo de procesos), el clúster sigue hasta  make stop.
+        start_new_session=True,
     )
     if result.returncode != 0:
         raise ClusterStartError(

@@ -44,8 +44,13 @@ class Ports:
 
 
 def port_is_free(port: int) -> bool:
-    """``True`` si nadie escucha en ``127.0.0.1:port`` y podemos ocuparlo."""
+    """``True`` si nadie escucha en ``127.0.0.1:port`` y podemos ocuparlo.
+
+    Con ``SO_REUSEADDR``, como Kafka y Flink: las conexiones recién cerradas (``TIME_WAIT``) de un
+    servidor que acabamos de detener no cuentan como ocupado; un programa escuchando sí.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError:
