@@ -93,3 +93,16 @@ def test_flink_sql_windows_agree_with_the_python_reference(bootstrap, hand_event
     got = sorted(zip(sessions["k"], sessions["start_ms"], sessions["end_ms"], sessions["archivos"]))
     want = expected_sessions(hand_events, department, gap_ms=3 * S, delay_ms=5 * S)
     assert got == sorted(want.itertuples(index=False, name=None))
+
+
+def test_notebook_05_sql_plans_and_the_source_has_the_watermark(bootstrap):
+    """El SQL compartido por los cuadernos 05 y 09 se planifica; la fuente lleva la marca de agua."""
+    from helpers.flink import table_env
+    from helpers.sql_windows import TUMBLE_10S, archivos_ddl, ventanas_ddl
+
+    t_env = table_env()
+    t_env.execute_sql(archivos_ddl("n05.prueba-ddl", bootstrap, group_id="prueba-ddl"))
+    t_env.execute_sql(ventanas_ddl("n05.prueba-ddl-salida", bootstrap))
+    plan = t_env.explain_sql("INSERT INTO ventanas " + TUMBLE_10S)
+    assert "TUMBLE" in plan.upper() and "5000:INTERVAL SECOND" in plan
+    assert "watermarkEmitStrategy=[on-event]" in plan

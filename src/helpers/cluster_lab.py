@@ -80,6 +80,9 @@ def subtasks(config: ClusterConfig, job_id: str) -> pd.DataFrame:
     Columnas: ``vertice`` (número, en el orden del plan), ``operadores`` (el nombre del vértice),
     ``subtarea``, ``taskmanager`` (su ResourceID), ``leidos``, ``escritos``, ``intento`` y
     ``running_s`` (cuánto estuvo en RUNNING).
+
+    Los registros de un *job* que corre los junta el JobManager cada
+    ``metrics.fetcher.update-interval`` (10 s): para conteos finales, léelos cuando termine.
     """
     rows = []
     for number, vertex in enumerate(flink_cluster.rest(config, f"/jobs/{job_id}")["vertices"]):

@@ -133,6 +133,9 @@ def settings(config: ClusterConfig) -> dict[str, str]:
         # 20 s (50 s por defecto) cubre a un proceso vivo pero lento en una máquina cargada.
         "heartbeat.interval": "2000",
         "heartbeat.timeout": "20000",
+        # La API REST responde con una copia del estado de cada job que se renueva cada 3 s por
+        # defecto: un RESTARTING de 1 s podía no verse nunca. Medio segundo basta para el curso.
+        "web.refresh-interval": "500",
         "rest.address": HOST,
         "rest.bind-address": HOST,
         "rest.port": str(config.rest_port),

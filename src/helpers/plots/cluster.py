@@ -42,12 +42,14 @@ def hands_chart(runs: dict[int, pd.DataFrame], vertex: int = 0) -> list[Axes]:
 
 
 def state_timeline(states: pd.DataFrame, output: pd.DataFrame, start: float, killed_at: float,
-                   ax: Axes | None = None) -> Axes:
+                   transitions: dict[str, float] | None = None, ax: Axes | None = None) -> Axes:
     """El estado del *job* (franjas) y la salida confirmada (curva) desde ``start``.
 
     - ``states``: columnas ``t`` y ``estado`` (``StateSampler.samples``).
     - ``output``: columnas ``t`` y ``offset`` (offset final que ve ``read_committed``).
     - ``killed_at``: cuándo se mató el TaskManager (segundos de época).
+    - ``transitions``: instantes exactos (segundos de época) que anotó el JobManager, p. ej.
+      ``{"RESTARTING": ..., "RUNNING": ...}``; cada uno es una línea vertical de su color.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 3.6))
@@ -61,6 +63,9 @@ def state_timeline(states: pd.DataFrame, output: pd.DataFrame, start: float, kil
             label="salida confirmada (read_committed)")
     ax.axvline(killed_at - start, color="#d62728", linestyle=":", linewidth=1.5,
                label="SIGKILL a un TaskManager")
+    for state, when in (transitions or {}).items():
+        ax.axvline(when - start, color=STATE_COLORS.get(state, "k"), linewidth=1.2,
+                   label=f"→ {state} (según el JobManager)")
     ax.set_xlabel("segundos desde el envío del job")
     ax.set_ylabel("registros confirmados")
     ax.set_ylim(bottom=0)
