@@ -26,6 +26,7 @@ from helpers.flink_cluster import ClusterConfig
 from helpers.topics import produce_json
 
 FINAL_STATES = frozenset({"FINISHED", "FAILED", "CANCELED"})
+STARTING_STATES = ("CREATED", "SCHEDULED", "DEPLOYING", "INITIALIZING")
 
 
 def wait_for_state(config: ClusterConfig, job_id: str, states: set[str] | frozenset[str],
@@ -79,7 +80,8 @@ def subtasks(config: ClusterConfig, job_id: str) -> pd.DataFrame:
 
     Columnas: ``vertice`` (número, en el orden del plan), ``operadores`` (el nombre del vértice),
     ``subtarea``, ``taskmanager`` (su ResourceID), ``leidos``, ``escritos``, ``intento`` y
-    ``running_s`` (cuánto estuvo en RUNNING).
+    ``arranque_s`` (cuánto tardó en llegar a RUNNING: creada, programada, desplegándose e
+    inicializándose) y ``running_s`` (cuánto estuvo en RUNNING).
 
     Los registros de un *job* que corre los junta el JobManager cada
     ``metrics.fetcher.update-interval`` (10 s): para conteos finales, léelos cuando termine.
@@ -88,12 +90,14 @@ def subtasks(config: ClusterConfig, job_id: str) -> pd.DataFrame:
     for number, vertex in enumerate(flink_cluster.rest(config, f"/jobs/{job_id}")["vertices"]):
         detail = flink_cluster.rest(config, f"/jobs/{job_id}/vertices/{vertex['id']}")
         for sub in detail["subtasks"]:
+            durations = sub.get("status-duration", {})
             rows.append({
                 "vertice": number, "operadores": vertex["name"], "subtarea": sub["subtask"],
                 "taskmanager": sub.get("taskmanager-id", "?"),
                 "leidos": sub["metrics"]["read-records"],
                 "escritos": sub["metrics"]["write-records"], "intento": sub["attempt"],
-                "running_s": sub.get("status-duration", {}).get("RUNNING", 0) / 1000,
+                "arranque_s": sum(durations.get(state, 0) for state in STARTING_STATES) / 1000,
+                "running_s": durations.get("RUNNING", 0) / 1000,
             })
     return pd.DataFrame(rows)
 

@@ -30,6 +30,7 @@ def hands_chart(runs: dict[int, pd.DataFrame], vertex: int = 0) -> list[Axes]:
                color=[color[tm] for tm in rows["taskmanager"]])
         for x, value in enumerate(rows["leidos"]):
             ax.annotate(f"{value:,}", (x, value), ha="center", va="bottom", fontsize="small")
+        ax.set_ylim(top=max(rows["leidos"].max(), 1) * 1.15)  # espacio para las etiquetas
         ax.set_title(f"paralelismo {parallelism}")
         ax.set_xlabel("subtarea de la fuente")
     axes[0].set_ylabel("registros leídos")
