@@ -13,7 +13,8 @@
   Para no pisar los tópicos de los cuadernos, los nombres de tópico y de grupo de la hoja que van
   entre comillas reciben el prefijo ``chuleta-`` antes de ejecutar (``"ventas"`` → ``"chuleta-ventas"``).
 - Los bloques de bash: cada ``make X`` es un objetivo del Makefile y cada
-  ``python -m helpers.kafka_local X`` o ``python -m helpers.flink_cluster X`` un subcomando que existe.
+  ``python -m helpers.kafka_local X`` o ``python -m helpers.flink_cluster X`` un subcomando
+  que existe.
 """
 
 from __future__ import annotations

@@ -354,7 +354,8 @@ def test_compose_flink_options_match_the_local_cluster(service: str) -> None:
     shared = ("jobmanager.memory.process.size", "taskmanager.memory.process.size",
               "taskmanager.numberOfTaskSlots", "taskmanager.load-balance.mode",
               "heartbeat.interval", "heartbeat.timeout", "parallelism.default")
-    different = {key: (compose.get(key), local[key]) for key in shared if compose.get(key) != local[key]}
+    different = {key: (compose.get(key), local[key])
+                 for key in shared if compose.get(key) != local[key]}
     assert not different, (
         f"{service}: FLINK_PROPERTIES de docker-compose.yml no coincide con el clúster local "
         f"(helpers.flink_cluster.settings), opción: (compose, local) = {different}"

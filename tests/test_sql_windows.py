@@ -96,7 +96,7 @@ def test_flink_sql_windows_agree_with_the_python_reference(bootstrap, hand_event
 
 
 def test_notebook_05_sql_plans_and_the_source_has_the_watermark(bootstrap):
-    """El SQL compartido por los cuadernos 05 y 09 se planifica; la fuente lleva la marca de agua."""
+    """El SQL compartido por los cuadernos 05 y 09 se planifica; la fuente trae la marca de agua."""
     from helpers.flink import table_env
     from helpers.sql_windows import TUMBLE_10S, archivos_ddl, ventanas_ddl
 

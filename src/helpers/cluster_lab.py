@@ -52,7 +52,7 @@ def wait_for_state(config: ClusterConfig, job_id: str, states: set[str] | frozen
 
 def wait_for_tasks_running(config: ClusterConfig, job_id: str, timeout_s: float = 120.0,
                            every_s: float = 0.1) -> float:
-    """Espera a que **todas** las subtareas del *job* estén en ``RUNNING``; da los segundos que esperó.
+    """Espera a que **todas** las subtareas del *job* estén en ``RUNNING``; da cuánto esperó (s).
 
     El *job* pasa a ``RUNNING`` en cuanto el JobManager lo acepta; sus subtareas todavía se están
     desplegando (``SCHEDULED``, ``DEPLOYING``, ``INITIALIZING``) y no tienen TaskManager asignado.
@@ -64,8 +64,8 @@ def wait_for_tasks_running(config: ClusterConfig, job_id: str, timeout_s: float 
         if all(v["tasks"]["RUNNING"] == v["parallelism"] for v in vertices):
             return time.monotonic() - began
         time.sleep(every_s)
-    raise TimeoutError(f"Las subtareas del job {job_id} no llegaron a RUNNING en {timeout_s:.0f} s. "
-                       f"Mira la consola web: {config.rest_url}")
+    raise TimeoutError(f"Las subtareas del job {job_id} no llegaron a RUNNING en "
+                       f"{timeout_s:.0f} s. Mira la consola web: {config.rest_url}")
 
 
 def job_times(config: ClusterConfig, job_id: str) -> dict[str, float]:
@@ -158,8 +158,9 @@ def produce_ids_paced(topic: str, first: int, last: int, per_second: float, part
     began, sent = time.monotonic(), 0
     for start in range(first, last + 1, batch):
         ids = range(start, min(start + batch, last + 1))
-        sent += produce_json(topic, ({"id": n} for n in ids), partition=lambda e: e["id"] % partitions,
-                             bootstrap=bootstrap, linger_ms=5)
+        sent += produce_json(topic, ({"id": n} for n in ids),
+                             partition=lambda e: e["id"] % partitions, bootstrap=bootstrap,
+                             linger_ms=5)
         ahead = began + sent / per_second - time.monotonic()
         if ahead > 0:
             time.sleep(ahead)
@@ -211,7 +212,7 @@ def stack_rss_mb(config: ClusterConfig, notebook_pid: int) -> dict[str, float]:
 
 @dataclass
 class PeakMemory:
-    """Un hilo que mide ``stack_rss_mb`` cada ``every_s`` s y guarda el total más alto (``peak``)."""
+    """Un hilo que mide ``stack_rss_mb`` cada ``every_s`` s y guarda el mayor total (``peak``)."""
 
     config: ClusterConfig
     notebook_pid: int
@@ -250,8 +251,9 @@ def sizing_problems(plan: dict[str, int], load_per_s: int, per_subtask_per_s: in
     problems = []
     need = load_per_s * (1 + headroom)
     if par * per_subtask_per_s < need:
-        problems.append(f"{par} subtareas × {per_subtask_per_s:,} ev/s = {par * per_subtask_per_s:,}"
-                        f" ev/s no cubren {need:,.0f} ev/s (la carga más {headroom:.0%} de holgura)")
+        problems.append(f"{par} subtareas × {per_subtask_per_s:,} ev/s = "
+                        f"{par * per_subtask_per_s:,} ev/s no cubren {need:,.0f} ev/s "
+                        f"(la carga más {headroom:.0%} de holgura)")
     if parts < par:
         problems.append(f"{parts} particiones para {par} subtareas: {par - parts} subtareas de "
                         "la fuente se quedan ociosas (una partición la lee una sola subtarea)")

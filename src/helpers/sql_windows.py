@@ -106,4 +106,4 @@ TUMBLE_10S = """SELECT 'TUMBLE' AS tvf, CAST(NULL AS STRING) AS departamento,
        window_start, window_end, COUNT(*) AS archivos, SUM(size_bytes) AS `bytes`
 FROM TABLE(TUMBLE(TABLE archivos, DESCRIPTOR(ts), INTERVAL '10' SECOND))
 GROUP BY window_start, window_end"""
-"""Ventanas fijas de 10 s sobre la tabla ``archivos``: cuántos archivos y cuántos bytes en cada una."""
+"""Ventanas fijas de 10 s sobre la tabla ``archivos``: cuántos archivos y bytes en cada una."""
