@@ -51,11 +51,8 @@ def _copy_job(parallelism: int, checkpoints: str, bootstrap: str, restore: str |
     return t_env.execute_sql("INSERT INTO salida SELECT id FROM ids")
 
 
-def _wait_committed(at_least: int, limit_s: float = 120.0) -> None:
-    deadline = time.monotonic() + limit_s
-    while recovery.end_offset(SINK) < at_least:
-        assert time.monotonic() < deadline, f"la salida confirmada no llegó a {at_least}"
-        time.sleep(0.3)
+def _wait_committed(count: int) -> None:
+    cluster_lab.wait_for_committed_ids(SINK, count, timeout_s=120)
 
 
 def test_rescale_from_savepoint_2_to_4_loses_and_duplicates_nothing(

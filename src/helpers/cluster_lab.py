@@ -6,7 +6,8 @@
   (``/jobs/:jid/vertices/:vid``).
 - ``StateSampler``: un hilo que anota el estado del *job* cada ``every_s`` segundos (la línea de
   tiempo RUNNING → RESTARTING → RUNNING).
-- ``produce_ids_paced``: escribe ``{"id": n}`` repartidos en las particiones, a un ritmo fijo.
+- ``produce_ids_paced`` / ``wait_for_committed_ids``: escribe ``{"id": n}`` repartidos en las
+  particiones, a un ritmo fijo, y espera a que un lector ``read_committed`` los vea todos.
 - ``stack_rss_mb`` / ``PeakMemory``: la memoria residente (RSS, de ``/proc``) de toda la pila.
 - ``sizing_problems``: qué le falta a un plan de ranuras, paralelismo y particiones.
 """
@@ -23,6 +24,7 @@ import pandas as pd
 
 from helpers import flink_cluster, kafka_local
 from helpers.flink_cluster import ClusterConfig
+from helpers.recovery import read_ids
 from helpers.topics import produce_json
 
 FINAL_STATES = frozenset({"FINISHED", "FAILED", "CANCELED"})
@@ -165,6 +167,23 @@ def produce_ids_paced(topic: str, first: int, last: int, per_second: float, part
         if ahead > 0:
             time.sleep(ahead)
     return sent
+
+
+def wait_for_committed_ids(topic: str, count: int, timeout_s: float = 180.0,
+                           bootstrap: str | None = None) -> float:
+    """Espera a que un lector ``read_committed`` vea los ``count`` ids distintos; da cuánto esperó.
+
+    No basta mirar el offset final: cada transacción confirmada deja además un marcador que ocupa
+    un offset, así que el offset llega a ``count`` antes que los registros.
+    """
+    began = time.monotonic()
+    while len(set(read_ids(topic, "read_committed", bootstrap))) < count:
+        if time.monotonic() - began > timeout_s:
+            raise TimeoutError(f"Un lector read_committed no vio los {count} ids de {topic!r} en "
+                               f"{timeout_s:.0f} s: mira la pestaña Exceptions del job en la "
+                               "consola web.")
+        time.sleep(0.5)
+    return time.monotonic() - began
 
 
 # --- Memoria -------------------------------------------------------------------

@@ -47,7 +47,8 @@ def state_timeline(states: pd.DataFrame, output: pd.DataFrame, start: float, kil
     """El estado del *job* (franjas) y la salida confirmada (curva) desde ``start``.
 
     - ``states``: columnas ``t`` y ``estado`` (``StateSampler.samples``).
-    - ``output``: columnas ``t`` y ``offset`` (offset final que ve ``read_committed``).
+    - ``output``: columnas ``t`` y ``offset`` (offset final que ve ``read_committed``; cuenta
+      también los marcadores de las transacciones, así que pasa un poco del número de registros).
     - ``killed_at``: cuándo se mató el TaskManager (segundos de época).
     - ``transitions``: instantes exactos (segundos de época) que anotó el JobManager, p. ej.
       ``{"RESTARTING": ..., "RUNNING": ...}``; cada uno es una línea vertical de su color.
@@ -61,14 +62,14 @@ def state_timeline(states: pd.DataFrame, output: pd.DataFrame, start: float, kil
                    label=state if state not in labeled else None, linewidth=0)
         labeled.add(state)
     ax.step(output["t"] - start, output["offset"], where="post", color="#333333", linewidth=2,
-            label="salida confirmada (read_committed)")
+            label="offset final que ve read_committed")
     ax.axvline(killed_at - start, color="#d62728", linestyle=":", linewidth=1.5,
                label="SIGKILL a un TaskManager")
     for state, when in (transitions or {}).items():
         ax.axvline(when - start, color=STATE_COLORS.get(state, "k"), linewidth=1.2,
                    label=f"→ {state} (según el JobManager)")
     ax.set_xlabel("segundos desde el envío del job")
-    ax.set_ylabel("registros confirmados")
+    ax.set_ylabel("offset final de la salida")
     ax.set_ylim(bottom=0)
     ax.set_title("Un TaskManager muere: estado del job y salida")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
