@@ -177,3 +177,40 @@ def batch_freshness(events: Sequence[Mapping[str, Any]], runs: Sequence[BatchRun
 def window_latency(results: pd.DataFrame) -> pd.Series:
     """Segundos entre el final de cada ventana y la llegada de su resultado abajo."""
     return (results["visible_ms"] - results["window_end_ms"]) / 1000
+
+
+def wait_running(client: Any, timeout_s: float = 120.0) -> float:
+    """Espera a que el job de ``client`` (``JobClient``) esté ``RUNNING``; devuelve los segundos.
+
+    Falla con un mensaje claro si el job terminó o falló antes, o si no arrancó a tiempo.
+    """
+    began = time.monotonic()
+    while True:
+        status = client.get_job_status().result().name
+        if status == "RUNNING":
+            return time.monotonic() - began
+        if status in {"FAILED", "CANCELED", "FINISHED"}:
+            raise RuntimeError(f"El job terminó ({status}) antes de empezar a leer: revisa la "
+                               "celda que lo lanzó y el log de Flink.")
+        if time.monotonic() - began > timeout_s:
+            raise TimeoutError(f"El job no llegó a RUNNING en {timeout_s:.0f} s (estado: {status}). "
+                               "¿La máquina está muy cargada? Vuelve a ejecutar la celda.")
+        time.sleep(0.2)
+
+
+def batch_window_latency(events: Sequence[Mapping[str, Any]], runs: Sequence[BatchRun], *,
+                         window_s: int = WINDOW_S) -> pd.Series:
+    """Segundos entre el final de cada ventana y la corrida que dejó su total **completo**.
+
+    Es la corrida que leyó la última factura de la ventana; las ventanas que ninguna corrida
+    completó no salen. Compara con ``window_latency`` (streaming).
+    """
+    window_ms = window_s * 1000
+    last_id: dict[int, int] = {}
+    for e in events:
+        start = window_start(e["ts"], window_ms)
+        last_id[start] = max(last_id.get(start, 0), e["id"])
+    done_at = {i: run.end_ms for run in runs for i in run.ids}
+    values = [(done_at[i] - (start + window_ms)) / 1000 for start, i in sorted(last_id.items())
+              if i in done_at]
+    return pd.Series(values, dtype=float)
