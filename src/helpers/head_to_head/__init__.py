@@ -8,7 +8,7 @@ qué? Contrato (también lo usa ``make bench``):
 - ``encode(event) -> bytes``: JSON compacto (~60 bytes); los malos viajan igual, la regla
   ``reject_reason`` los separa.
 - ``batch_report(events, *, runs, window_s, page_size) -> (reporte, rechazados)``: lotes en SQLite
-  con corridas programadas y paginación por llave (``run_batches`` da además costos y tiempos).
+  con corridas programadas y paginación por clave (``run_batches`` da además costos y tiempos).
 - ``source_ddl``, ``report_sql``, ``rejected_sql``, ``report_sink_ddl``, ``rejected_sink_ddl``,
   ``register_udf``: el SQL de Flink (TUMBLE puro o con la UDF de Python ``motivo_rechazo``).
 - ``flink_report(topic, *, python_udf, bootstrap=None, parallelism=1) -> (reporte, rechazados)``:

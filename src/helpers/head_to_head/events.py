@@ -1,7 +1,7 @@
 """Los eventos del cuaderno 08: facturas con semilla, la regla de rechazo y su forma en Kafka.
 
-Cada evento es ``{"id", "cliente", "monto", "ts"}``: ``id`` crece de 1 en 1 (la llave de la
-paginación por llave de los lotes), ``cliente`` es ``"C001"``…, ``monto`` son centavos y ``ts`` es el
+Cada evento es ``{"id", "cliente", "monto", "ts"}``: ``id`` crece de 1 en 1 (la clave de la
+paginación por clave de los lotes), ``cliente`` es ``"C001"``…, ``monto`` son centavos y ``ts`` es el
 tiempo del evento en milisegundos UTC. En Kafka viaja así, como JSON compacto (~60 bytes), también
 los registros malos: la misma regla (``reject_reason``) los separa en las dos canalizaciones.
 """
