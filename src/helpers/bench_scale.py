@@ -58,8 +58,9 @@ def results_file() -> Path:
 # --- Lo que corre en el proceso medido ------------------------------------------
 
 
-def output_window(topics_out: list[str], bootstrap: str) -> tuple[float, int]:
-    """Segundos entre el primer y el último registro escritos a ``topics_out``, y cuántos son.
+def output_window(topics_out: list[str], bootstrap: str) -> tuple[float, int, float]:
+    """Segundos entre el primer y el último registro escritos a ``topics_out``, cuántos son, y la
+    hora (``time.time()``) del primero.
 
     Usa el *timestamp* de cada registro: sin columna de tiempo en la tabla de salida, el productor
     del sumidero de Flink pone la hora en que recibió el registro.
@@ -70,7 +71,7 @@ def output_window(topics_out: list[str], bootstrap: str) -> tuple[float, int]:
         stamps += (frame["timestamp"].astype("int64") // 1_000_000).tolist()
     if len(stamps) < 2:
         raise ValueError(f"Hacen falta al menos 2 registros de salida en {topics_out}")
-    return (max(stamps) - min(stamps)) / 1000, len(stamps)
+    return (max(stamps) - min(stamps)) / 1000, len(stamps), min(stamps) / 1000
 
 
 def _measure(kind: str, topic: str, events: int) -> dict[str, Any]:
@@ -96,10 +97,12 @@ def _measure(kind: str, topic: str, events: int) -> dict[str, Any]:
         with costs.CostMeter(extra_pids=[broker]) as meter:
             run = run_flink(topic, python_udf=variant == "udf", bootstrap=bootstrap,
                             parallelism=PARALLELISM, extra=FLINK_OPTIONS)
-        window_s, written = output_window(
+        window_s, written, first = output_window(
             [f"{topic}.reporte-{variant}", f"{topic}.rechazados-{variant}"], bootstrap)
+        busy = costs.cpu_between(meter.timeline, first, first + window_s)
         out = {"seconds": run.seconds, "rate_job": run.records / run.seconds,
                "processing_seconds": window_s, "rate": run.records / window_s,
+               "processing_cpu_s": busy, "records_per_cpu_s": run.records / busy,
                "writes": {"filas_reporte": len(run.report), "filas_rechazados": len(run.rejected)},
                "written": written}
     return {**out, "cpu_s": meter.result.cpu_s, "peak_rss_mib": meter.result.peak_rss_mib,
@@ -203,6 +206,7 @@ def run_all(repeats: int = REPEATS) -> dict[str, Any]:
     print("==> Límite crudo: leer el tópico sin procesar nada", flush=True)
     limit = throughput.raw_limit(TOPIC, repeats=repeats)
     out["raw"] = {name: {"rate": s.rate, "mb_per_s": s.mb_per_s, "seconds": s.seconds,
+                         "cpu_s": s.cpu_s, "records_per_cpu_s": s.records_per_cpu_s,
                          "reader": s.reader} for name, s in limit.items()}
     for kind in PIPELINES:
         print(f"==> Canalización {kind} ({repeats} veces)", flush=True)
