@@ -78,3 +78,22 @@ def test_vanished_process_reads_as_zero(pid):
     assert costs.cpu_seconds(pid) == 0.0
     assert costs.memory_kib(pid) == (0, 0)
     assert costs.children(pid) == []
+
+
+def test_cpu_between_interpolates_the_timeline():
+    timeline = [(100.0, 1.0), (101.0, 1.5), (103.0, 3.5)]
+    assert costs.cpu_between(timeline, 100.0, 103.0) == pytest.approx(2.5)
+    assert costs.cpu_between(timeline, 100.5, 102.0) == pytest.approx(2.5 - 1.25)
+    with pytest.raises(ValueError, match="vacía"):
+        costs.cpu_between([], 0, 1)
+
+
+def test_timeline_follows_a_busy_child():
+    with costs.CostMeter(interval_s=0.05) as meter:
+        child = subprocess.Popen([sys.executable, "-c", BUSY.format(s=0.8)])
+        child.wait()
+        time.sleep(0.1)
+    times = [t for t, _ in meter.timeline]
+    assert times == sorted(times) and len(times) >= 5
+    spent = costs.cpu_between(meter.timeline, times[0], times[-1])
+    assert spent == pytest.approx(meter.result.cpu_s, abs=0.05)

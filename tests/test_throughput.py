@@ -23,6 +23,8 @@ def test_reads_the_whole_topic(bootstrap, loaded_topic, reader):
     assert stats.seconds > 0
     assert stats.rate == pytest.approx(count / stats.seconds)
     assert stats.mb_per_s == pytest.approx(size / 1e6 / stats.seconds)
+    assert 0 < stats.cpu_s < 10 * stats.seconds  # 2 núcleos, pero pocos hilos ocupados
+    assert stats.records_per_cpu_s == pytest.approx(count / stats.cpu_s)
 
 
 def test_limit_is_the_fastest_reader(bootstrap, loaded_topic):

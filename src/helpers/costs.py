@@ -18,6 +18,8 @@ Uso::
         correr_la_canalizacion()
     meter.result.cpu_s, meter.result.peak_rss_mib
 
+``meter.timeline`` guarda ``(hora, CPU-s acumulados)`` de cada muestra; ``cpu_between`` da lo que
+se gastó entre dos horas (p. ej. solo el tramo en que un job procesa registros).
 ``idle_cpu_per_minute`` mide el costo ocioso: CPU-s por minuto de un job encendido sin datos.
 Solo funciona en Linux (lee ``/proc``).
 """
@@ -135,15 +137,18 @@ class CostMeter:
         self._last: dict[int, float] = {}
         self._parent: dict[int, int] = {}
         self._hwm: dict[int, int] = {}
+        self.timeline: list[tuple[float, float]] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="costos", daemon=True)
 
     def _sample(self, baseline: bool = False) -> None:
         rss_total = 0
+        cpu_total = 0.0
         with self._lock:
             for pid, parent in process_tree(self.pid).items():
                 cpu = cpu_seconds(pid)
+                cpu_total += cpu
                 self._first.setdefault(pid, cpu if baseline else 0.0)
                 self._last[pid] = cpu
                 self._parent.setdefault(pid, parent)
@@ -151,6 +156,7 @@ class CostMeter:
                 rss_total += rss
                 self._hwm[pid] = max(self._hwm.get(pid, 0), hwm)
             self.result.peak_rss_mib = max(self.result.peak_rss_mib, rss_total / 1024)
+            self.timeline.append((time.time(), cpu_total))
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
@@ -180,6 +186,23 @@ class CostMeter:
         self.result.processes = len(self._last)
         self.result.extra_cpu_s = {p: cpu_seconds(p, reaped=False) - start
                                    for p, start in self._extra_start.items()}
+
+
+def cpu_between(timeline: list[tuple[float, float]], start: float, end: float) -> float:
+    """CPU-s que gastó el árbol entre dos horas (``time.time()``), interpolando las muestras.
+
+    ``timeline`` es ``CostMeter.timeline``: ``(hora, CPU-s acumulados de los procesos vivos)``.
+    Sirve para separar, dentro de un job, el tramo que procesa registros de su arranque.
+    """
+    def at(moment: float) -> float:
+        before = [(t, c) for t, c in timeline if t <= moment] or timeline[:1]
+        after = [(t, c) for t, c in timeline if t >= moment] or timeline[-1:]
+        (t0, c0), (t1, c1) = before[-1], after[0]
+        return c0 if t1 == t0 else c0 + (c1 - c0) * (moment - t0) / (t1 - t0)
+
+    if not timeline:
+        raise ValueError("La línea de tiempo está vacía: ¿se usó el CostMeter en un with?")
+    return at(end) - at(start)
 
 
 def idle_cpu_per_minute(pids: Iterable[int], seconds: float = 30.0) -> float:

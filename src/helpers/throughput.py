@@ -17,7 +17,8 @@ Dos lectores, ambos de verdad:
   Sirve para ver cuánto cuesta que cada registro pase por Python.
 
 El tiempo de las dos mediciones va del primer pedido de datos al último registro: no incluye
-arrancar la JVM ni conectarse. Si quieres un solo número como límite, ``raw_limit`` toma el más
+arrancar la JVM ni conectarse. Cada una da también los CPU-s de ese tramo (``cpu_s``): con la
+máquina compartida, «registros por CPU-s» cambia mucho menos que «registros por segundo». Si quieres un solo número como límite, ``raw_limit`` toma el más
 rápido de los dos (la vara más exigente).
 """
 
@@ -52,6 +53,7 @@ class ReadStats:
     bytes: int
     seconds: float
     reader: str
+    cpu_s: float | None = None
 
     @property
     def rate(self) -> float:
@@ -62,6 +64,11 @@ class ReadStats:
     def mb_per_s(self) -> float:
         """Megabytes (10⁶ bytes) de valores por segundo."""
         return self.bytes / 1e6 / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def records_per_cpu_s(self) -> float | None:
+        """Registros por segundo de CPU del lector (no depende de cuánto CPU le dejen otros)."""
+        return self.records / self.cpu_s if self.cpu_s else None
 
 
 def _kafka_classpath() -> str:
@@ -85,7 +92,8 @@ def _read_java(topic: str, bootstrap: str, timeout_s: float) -> ReadStats:
     if data["records"] != data["expected"]:
         raise ReadError(f"El lector de Java leyó {data['records']} de {data['expected']} "
                         f"registros de {topic!r}.")
-    return ReadStats(data["records"], data["bytes"], data["seconds"], "java (kafka-clients)")
+    return ReadStats(data["records"], data["bytes"], data["seconds"], "java (kafka-clients)",
+                     data["cpu_seconds"])
 
 
 def _read_confluent(topic: str, bootstrap: str, timeout_s: float) -> ReadStats:
@@ -104,6 +112,7 @@ def _read_confluent(topic: str, bootstrap: str, timeout_s: float) -> ReadStats:
             expected += high - low
         consumer.assign(parts)
         records = size = 0
+        cpu_began = time.process_time()
         began = time.perf_counter()
         deadline = began + timeout_s
         while records < expected and time.perf_counter() < deadline:
@@ -112,12 +121,13 @@ def _read_confluent(topic: str, bootstrap: str, timeout_s: float) -> ReadStats:
                     records += 1
                     size += len(message.value())
         seconds = time.perf_counter() - began
+        cpu = time.process_time() - cpu_began  # este proceso: Python y los hilos de librdkafka
     finally:
         consumer.close()
     if records != expected:
         raise ReadError(f"confluent-kafka leyó {records} de {expected} registros de {topic!r} "
                         f"en {timeout_s:.0f} s.")
-    return ReadStats(records, size, seconds, "confluent-kafka (librdkafka)")
+    return ReadStats(records, size, seconds, "confluent-kafka (librdkafka)", cpu)
 
 
 def raw_read_rate(topic: str, *, reader: str = "java", bootstrap: str | None = None,

@@ -2,7 +2,8 @@
 // que usa por dentro el conector de Kafka de Flink). Lee el tópico entero desde el principio hasta
 // el último offset que tenía al empezar, sin decodificar nada: solo cuenta registros y bytes.
 // Uso:  java -cp <jars de kafka> LecturaCruda.java <bootstrap> <tópico>
-// Imprime una línea JSON: registros, bytes y segundos (del primer poll al último registro).
+// Imprime una línea JSON: registros, bytes, segundos (del primer poll al último registro) y los
+// CPU-s que gastó la JVM en ese tramo.
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,9 @@ public class LecturaCruda {
             long expected = 0;
             for (long end : ends.values()) expected += end;
             long records = 0, bytes = 0;
+            com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long cpuBegan = os.getProcessCpuTime();
             long began = System.nanoTime();
             while (records < expected) {
                 ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(500));
@@ -44,9 +48,10 @@ public class LecturaCruda {
                 if (System.nanoTime() - began > 600_000_000_000L) break;  // 10 min: algo anda mal
             }
             double seconds = (System.nanoTime() - began) / 1e9;
+            double cpu = (os.getProcessCpuTime() - cpuBegan) / 1e9;  // todos los hilos de la JVM
             System.out.printf(java.util.Locale.ROOT,
-                "{\"records\": %d, \"bytes\": %d, \"seconds\": %.4f, \"expected\": %d}%n",
-                records, bytes, seconds, expected);
+                "{\"records\": %d, \"bytes\": %d, \"seconds\": %.4f, \"expected\": %d, "
+                + "\"cpu_seconds\": %.3f}%n", records, bytes, seconds, expected, cpu);
         }
     }
 }
