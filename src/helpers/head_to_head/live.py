@@ -202,8 +202,9 @@ def batch_window_latency(events: Sequence[Mapping[str, Any]], runs: Sequence[Bat
                          window_s: int = WINDOW_S) -> pd.Series:
     """Segundos entre el final de cada ventana y la corrida que dejó su total **completo**.
 
-    Es la corrida que leyó la última factura de la ventana; las ventanas que ninguna corrida
-    completó no salen. Compara con ``window_latency`` (streaming).
+    Es la corrida que leyó la última factura de la ventana; si terminó antes del final de la
+    ventana, cuenta 0 (el total ya estaba completo, aunque el cron no podía saberlo). Las ventanas
+    que ninguna corrida completó no salen. Compara con ``window_latency`` (streaming).
     """
     window_ms = window_s * 1000
     last_id: dict[int, int] = {}
@@ -211,6 +212,6 @@ def batch_window_latency(events: Sequence[Mapping[str, Any]], runs: Sequence[Bat
         start = window_start(e["ts"], window_ms)
         last_id[start] = max(last_id.get(start, 0), e["id"])
     done_at = {i: run.end_ms for run in runs for i in run.ids}
-    values = [(done_at[i] - (start + window_ms)) / 1000 for start, i in sorted(last_id.items())
+    values = [max(0, done_at[i] - (start + window_ms)) / 1000 for start, i in sorted(last_id.items())
               if i in done_at]
     return pd.Series(values, dtype=float)
