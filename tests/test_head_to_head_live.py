@@ -63,10 +63,13 @@ def test_costs_per_hour_and_break_even():
                                                     rate_per_s=100), stream)
     assert costing.break_even_interval(fixed_cpu_s=1.0, batch_cpu_per_event=1.0,
                                        stream_cost_hour=stream, rate_per_s=100) is None
-    table = costing.decision_table([1, 10, 3600], fixed_cpu_s=1.0, batch_cpu_per_event=1e-5,
-                                   batch_run_s=2.0, stream_cost_hour=stream,
-                                   stream_freshness_s=6.0, rate_per_s=100)
-    assert table["conviene"].tolist() == ["ninguno (más rápido que ambos)", "streaming", "lotes"]
+    table = costing.decision_table([1, 3, 5, 10, 3600], fixed_cpu_s=1.0, batch_cpu_per_event=1e-5,
+                                   batch_run_s=1.0, stream_cost_hour=stream,
+                                   stream_freshness_s=4.0, rate_per_s=100)
+    # 3 s: solo los lotes llegan (cron cada 2 s, más caro); 5 s: ambos, streaming cuesta menos.
+    assert table["conviene"].tolist() == ["ninguno (más rápido que ambos)", "lotes", "streaming",
+                                          "streaming", "lotes"]
+    assert table["cron cada (s)"].isna().tolist()[:2] == [True, False]
 
 
 def test_cold_batch_run_is_measured_by_the_os(tmp_path):

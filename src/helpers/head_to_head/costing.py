@@ -82,22 +82,25 @@ def decision_table(freshness_s: Sequence[float], *, fixed_cpu_s: float, batch_cp
     """Para cada frescura pedida (s): el cron que la cumple, su costo, el de streaming y quién gana.
 
     El cron que cumple una frescura ``F`` corre cada ``F − batch_run_s`` s (la corrida también
-    tarda). Si ``F`` es menor que lo que logra streaming o que la corrida misma, lo dice.
+    tarda), y no puede correr más seguido que lo que dura una corrida. Streaming la cumple si ``F``
+    no es menor que su frescura medida. Si solo uno la cumple, gana ese; si ninguno, lo dice.
     """
     rows = []
     for wanted in freshness_s:
         every = wanted - batch_run_s
+        batch_ok, stream_ok = every >= batch_run_s, wanted >= stream_freshness_s
         batch = (batch_cost_per_hour(every, fixed_cpu_s=fixed_cpu_s,
                                      cpu_per_event=batch_cpu_per_event, rate_per_s=rate_per_s)
-                 if every > 0 else float("nan"))
-        stream = stream_cost_hour if wanted >= stream_freshness_s else float("nan")
-        if every <= 0 and wanted < stream_freshness_s:
+                 if batch_ok else float("nan"))
+        stream = stream_cost_hour if stream_ok else float("nan")
+        if not (batch_ok or stream_ok):
             winner = "ninguno (más rápido que ambos)"
-        elif every <= 0 or batch > stream:
+        elif not batch_ok or (stream_ok and stream < batch):
             winner = "streaming"
         else:
             winner = "lotes"
-        rows.append({"frescura pedida (s)": wanted, "cron cada (s)": round(every, 1) if every > 0
-                     else None, "lotes CPU-s/h": round(batch, 1),
-                     "streaming CPU-s/h": round(stream, 1), "conviene": winner})
+        rows.append({"frescura pedida (s)": wanted,
+                     "cron cada (s)": round(every, 1) if batch_ok else None,
+                     "lotes CPU-s/h": round(batch, 1), "streaming CPU-s/h": round(stream, 1),
+                     "conviene": winner})
     return pd.DataFrame(rows)
