@@ -1,4 +1,4 @@
-"""La corrida en vivo y el costo del cuaderno 08: hilos reales contra el broker, cuentas del costo."""
+"""Corrida en vivo y costo del cuaderno 08: hilos reales contra el broker y cuentas del costo."""
 
 from __future__ import annotations
 

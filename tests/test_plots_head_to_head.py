@@ -6,10 +6,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from helpers.plots.head_to_head import (  # noqa: E402
+from helpers.plots.head_to_head import (
     cost_vs_freshness,
     freshness_cdf,
     live_frame,

@@ -26,7 +26,8 @@ PAGE_SIZE = 5_000
 REPORT_COLUMNS = ["cliente", "window_start_ms", "window_end_ms", "facturas", "total"]
 REJECTED_COLUMNS = ["id", "cliente", "monto", "ts", "motivo"]
 
-READ_NEW_SQL = "SELECT id, cliente, monto, ts FROM facturas WHERE id > :last_id ORDER BY id LIMIT :page_size"
+READ_NEW_SQL = ("SELECT id, cliente, monto, ts FROM facturas WHERE id > :last_id "
+                "ORDER BY id LIMIT :page_size")
 
 
 def create_source(connection: sqlite3.Connection) -> None:
@@ -39,7 +40,8 @@ def create_source(connection: sqlite3.Connection) -> None:
 def insert_events(connection: sqlite3.Connection, events: Iterable[Mapping[str, Any]]) -> int:
     """Inserta ``events`` en ``facturas`` (una fila por evento); devuelve cuántas filas escribió."""
     rows = [(e["id"], e["cliente"], e["monto"], e["ts"]) for e in events]
-    connection.executemany("INSERT INTO facturas (id, cliente, monto, ts) VALUES (?, ?, ?, ?)", rows)
+    connection.executemany("INSERT INTO facturas (id, cliente, monto, ts) VALUES (?, ?, ?, ?)",
+                           rows)
     connection.commit()
     return len(rows)
 
@@ -89,8 +91,8 @@ def batch_run(connection: sqlite3.Connection, last_id: int, *, window_s: int = W
         group[1] += row["monto"]
     connection.executemany(
         f"INSERT INTO reporte{suffix} (cliente, window_start, facturas, total) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (cliente, window_start) DO UPDATE SET facturas = facturas + excluded.facturas, "
-        "total = total + excluded.total",
+        "ON CONFLICT (cliente, window_start) DO UPDATE SET "
+        "facturas = facturas + excluded.facturas, total = total + excluded.total",
         [(c, w, n, t) for (c, w), (n, t) in groups.items()])
     connection.executemany(f"INSERT INTO rechazados{suffix} VALUES (?, ?, ?, ?, ?)", bad)
     connection.commit()
@@ -140,7 +142,8 @@ class BatchResult:
 
 
 def run_batches(events: Sequence[Mapping[str, Any]], *, runs: int = 10, window_s: int = WINDOW_S,
-                page_size: int = PAGE_SIZE, connection: sqlite3.Connection | None = None) -> BatchResult:
+                page_size: int = PAGE_SIZE,
+                connection: sqlite3.Connection | None = None) -> BatchResult:
     """La canalización por lotes completa sobre ``events``, con ``runs`` corridas programadas.
 
     Los eventos llegan a la base en ``runs`` tandas iguales (en orden de ``id``) y tras cada tanda

@@ -120,8 +120,8 @@ class FlinkRun:
 
     ``seconds`` va de ``execute()`` a que el job termina (incluye planificar y arrancar).
     ``first_output`` (hora UNIX, s) y ``processing_seconds`` salen del *timestamp* de los registros
-    de salida: la tabla de salida no declara columna de tiempo, así que el productor del sumidero les
-    pone la hora en que los envió. Del primero al último es el tramo en que el job procesaba.
+    de salida: la tabla de salida no declara columna de tiempo, así que el productor del sumidero
+    les pone la hora en que los envió. Del primero al último es el tramo en que el job procesaba.
     """
 
     report: pd.DataFrame
@@ -155,7 +155,8 @@ def run_flink(topic: str, *, python_udf: bool, bootstrap: str | None = None, par
     t_env = table_env(parallelism, extra, bootstrap)
     if python_udf:
         register_udf(t_env)
-    t_env.execute_sql(source_ddl("facturas", topic, bootstrap=bootstrap, group_id=f"{topic}.{variant}"))
+    t_env.execute_sql(source_ddl("facturas", topic, bootstrap=bootstrap,
+                                 group_id=f"{topic}.{variant}"))
     t_env.execute_sql(report_sink_ddl("reporte", out_report, bootstrap=bootstrap))
     t_env.execute_sql(rejected_sink_ddl("rechazados", out_rejected, bootstrap=bootstrap))
     job = t_env.create_statement_set()

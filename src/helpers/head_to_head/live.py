@@ -40,7 +40,7 @@ def now_ms() -> int:
 
 
 def open_db(path: str | Path) -> sqlite3.Connection:
-    """Una conexión a la base de la corrida en vivo (WAL: un escritor y varios lectores a la vez)."""
+    """Una conexión a la base de la corrida en vivo (WAL: un escritor y varios lectores)."""
     connection = sqlite3.connect(path, timeout=30, check_same_thread=False)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=OFF")
@@ -48,7 +48,7 @@ def open_db(path: str | Path) -> sqlite3.Connection:
 
 
 class PacedProducer(threading.Thread):
-    """Envía ``events`` a ``topic`` cada uno en su ``ts`` de reloj; un *insert* por evento en ``db``."""
+    """Envía cada factura a ``topic`` en su ``ts`` de reloj; un *insert* por evento en ``db``."""
 
     def __init__(self, topic: str, events: Sequence[Mapping[str, Any]], *, bootstrap: str,
                  db: str | Path) -> None:
@@ -167,7 +167,7 @@ def stream_freshness(events: Sequence[Mapping[str, Any]], results: pd.DataFrame,
 
 
 def batch_freshness(events: Sequence[Mapping[str, Any]], runs: Sequence[BatchRun]) -> pd.DataFrame:
-    """Frescura de cada factura en lotes: fin de la corrida que la leyó − ``ts`` (mismas columnas)."""
+    """Frescura de cada factura en lotes: fin de la corrida que la leyó − ``ts``."""
     ts = {e["id"]: e["ts"] for e in events}
     rows = [(ts[i], run.end_ms) for run in runs for i in run.ids if i in ts]
     frame = pd.DataFrame(rows, columns=["ts", "visible_ms"])
@@ -193,7 +193,8 @@ def wait_running(client: Any, timeout_s: float = 120.0) -> float:
             raise RuntimeError(f"El job terminó ({status}) antes de empezar a leer: revisa la "
                                "celda que lo lanzó y el log de Flink.")
         if time.monotonic() - began > timeout_s:
-            raise TimeoutError(f"El job no llegó a RUNNING en {timeout_s:.0f} s (estado: {status}). "
+            raise TimeoutError(f"El job no llegó a RUNNING en {timeout_s:.0f} s "
+                               f"(estado: {status}). "
                                "¿La máquina está muy cargada? Vuelve a ejecutar la celda.")
         time.sleep(0.2)
 
@@ -212,6 +213,6 @@ def batch_window_latency(events: Sequence[Mapping[str, Any]], runs: Sequence[Bat
         start = window_start(e["ts"], window_ms)
         last_id[start] = max(last_id.get(start, 0), e["id"])
     done_at = {i: run.end_ms for run in runs for i in run.ids}
-    values = [max(0, done_at[i] - (start + window_ms)) / 1000 for start, i in sorted(last_id.items())
-              if i in done_at]
+    values = [max(0, done_at[i] - (start + window_ms)) / 1000
+              for start, i in sorted(last_id.items()) if i in done_at]
     return pd.Series(values, dtype=float)

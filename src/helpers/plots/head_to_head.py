@@ -106,11 +106,11 @@ def cost_vs_freshness(intervals_s: Sequence[float], batch_cost: Sequence[float],
                       batch_freshness: Sequence[float], stream_cost: float,
                       stream_freshness: float, *, break_even_s: float | None,
                       ax: Axes | None = None) -> Axes:
-    """Costo (CPU-s por hora) contra frescura (s, escala log) de lotes y de streaming.
+    """Costo (CPU-s por hora) contra frescura máxima (s, escala log) de lotes y de streaming.
 
-    Lotes: una curva, un punto por intervalo del cron (``intervals_s``, anotado). Streaming: un
-    punto y una línea horizontal (su costo no depende del intervalo). ``break_even_s``: el
-    intervalo donde los lotes cuestan lo mismo que streaming (línea vertical), si existe.
+    Lotes: una curva, un punto por intervalo del cron (``intervals_s``, anotado) en su frescura
+    ``batch_freshness``. Streaming: un punto y una línea horizontal (su costo no depende de ningún
+    intervalo). ``break_even_s``: la frescura en la que los dos cuestan lo mismo (línea vertical).
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
@@ -123,9 +123,9 @@ def cost_vs_freshness(intervals_s: Sequence[float], batch_cost: Sequence[float],
             label="streaming (job siempre encendido)")
     if break_even_s is not None:
         ax.axvline(break_even_s, color="#31a354", linestyle=":",
-                   label=f"equilibrio: cron cada {break_even_s:,.0f} s")
+                   label=f"equilibrio: frescura de {break_even_s:,.0f} s")
     ax.set_xscale("log")
-    ax.set_xlabel("frescura p95 (s, escala log)")
+    ax.set_xlabel("frescura máxima: la cota de cada camino (s, escala log)")
     ax.set_ylabel("CPU-s por hora")
     ax.set_ylim(bottom=0)
     ax.legend(fontsize="small")
