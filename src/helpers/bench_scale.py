@@ -132,9 +132,11 @@ def _idle(seconds: float) -> dict[str, Any]:
     job = t_env.create_statement_set()
     job.add_insert_sql("INSERT INTO reporte " + report_sql("facturas"))
     job.add_insert_sql("INSERT INTO rechazados " + rejected_sql("facturas"))
+    from pyflink.common import JobStatus
+
     client = job.execute().get_job_client()
     deadline = time.monotonic() + 120
-    while str(client.get_job_status().result()) != "RUNNING":
+    while client.get_job_status().result() != JobStatus.RUNNING:
         if time.monotonic() > deadline:
             raise TimeoutError("El job sin fin no llegó a RUNNING en 120 s")
         time.sleep(0.5)
@@ -235,15 +237,17 @@ def _writes(writes: dict[str, int]) -> str:
 def scale_table(data: dict[str, Any]) -> str:
     """Las tablas en Markdown del README, hechas con los números de ``escala.json``."""
     load, raw = data["load"], data["raw"]
+    runs = "una corrida" if data["repeats"] == 1 else f"la mediana de {data['repeats']} corridas"
     lines = [f"Con {_n(data['events'])} facturas (JSON de ~{load['librdkafka']['avg_bytes']:.0f} B, "
-             f"una partición), mediana de {data['repeats']} corridas:", "",
+             f"una partición), {runs}:", "",
              "| Medida | Valor | Meta |", "|---|---|---|",
              f"| Carga con librdkafka (`confluent-kafka`) | {load['librdkafka']['seconds']:.1f} s "
              f"({_n(load['librdkafka']['rate'])} reg/s) | ≤ 15 s |",
              f"| Carga con kafka-python ({_n(load['kafka_python']['count'])} eventos, mismos bytes) "
              f"| {_n(load['kafka_python']['rate'])} reg/s | |",
              f"| Límite crudo: consumidor de Java (`kafka-clients`) | {_n(raw['java']['rate'])} reg/s "
-             f"({raw['java']['mb_per_s']:.1f} MB/s) | |",
+             f"({raw['java']['mb_per_s']:.1f} MB/s; {_n(raw['java'].get('records_per_cpu_s') or 0)} "
+             "reg por CPU-s) | |",
              f"| Lectura cruda con librdkafka desde Python | {_n(raw['confluent']['rate'])} reg/s "
              f"({raw['confluent']['mb_per_s']:.1f} MB/s) | |"]
     if "idle" in data:
@@ -251,15 +255,17 @@ def scale_table(data: dict[str, Any]) -> str:
         lines.append(f"| Costo ocioso del job de Flink SQL sin datos | "
                      f"{idle['cpu_s_per_min']:.1f} CPU-s/min (broker: "
                      f"{idle['broker_cpu_s_per_min']:.1f}), {_n(idle['rss_mib'])} MiB | |")
-    lines += ["", "| Canalización | Ritmo (reg/s) | Razón al límite | Job completo | CPU-s | "
-              "RSS pico | Escrituras al destino |", "|---|---|---|---|---|---|---|"]
+    lines += ["", "| Canalización | Ritmo (reg/s) | Razón al límite | Reg. por CPU-s | Job completo | "
+              "CPU-s | RSS pico | Escrituras al destino |", "|---|---|---|---|---|---|---|---|"]
     for kind in PIPELINES:
         if kind not in data:
             continue
         run = data[kind]
         whole = (f"{run['seconds']:.1f} s ({_n(run['rate_job'])} reg/s)" if "rate_job" in run
                  else f"{run['seconds']:.1f} s (+ {run['load_seconds']:.1f} s de inserts)")
-        lines.append(f"| {NAMES[kind]} | {_n(run['rate'])} | {run['ratio_to_limit']:.0%} | {whole} | "
+        per_cpu = run.get("records_per_cpu_s") or data["events"] / run["cpu_s"]
+        ratio = run["ratio_to_limit"]
+        lines.append(f"| {NAMES[kind]} | {_n(run['rate'])} | {ratio:.1%} | {_n(per_cpu)} | {whole} | "
                      f"{run['cpu_s']:.1f} | {_n(run['peak_rss_mib'])} MiB | "
                      f"{_writes(run['writes'])} |")
     return "\n".join(lines)
