@@ -18,7 +18,9 @@ Mide, en esta máquina y con el broker del curso:
    arrancar la JVM ni conectarse.
 4. **Costo ocioso**: CPU-s por minuto del job de Flink SQL sin fin encendido sobre un tópico vacío.
 
-Cada canalización se repite ``CURSO_BENCH_REPEATS`` veces (3) y se guarda la mediana del ritmo.
+Flink corre con ``FLINK_OPTIONS`` y ``JVM_ARGS`` (el mejor ajuste medido; ``bench/README.md``
+anota cada intento). Cada canalización se repite ``CURSO_BENCH_REPEATS`` veces (3) y se guarda la
+mediana del ritmo.
 ``CURSO_BENCH_EVENTS`` cambia el tamaño (1 000 000). Guarda ``bench/resultados/escala.json``.
 """
 
@@ -44,9 +46,14 @@ PIPELINES = ("lotes", "flink_sql", "flink_udf")
 IDLE_SECONDS = 60.0
 # Ajustes de Flink que mide make bench (ver bench/README.md: los intentos y sus números).
 # CURSO_BENCH_FLINK_OPTIONS (JSON) agrega o cambia opciones para probar otros ajustes.
+# El mejor de los intentos (con la máquina compartida): reusar objetos entre operadores
+# encadenados (el SQL de Flink no guarda referencias a sus filas) y una JVM solo con el compilador
+# C1: en un job de segundos, compilar con C2 gasta más CPU de la que ahorra.
 FLINK_OPTIONS: dict[str, str] = {
+    "pipeline.object-reuse": "true",
     **json.loads(os.environ.get("CURSO_BENCH_FLINK_OPTIONS", "{}")),
 }
+JVM_ARGS = os.environ.get("CURSO_BENCH_JVM_ARGS", "-XX:TieredStopAtLevel=1")
 PARALLELISM = int(os.environ.get("CURSO_BENCH_PARALLELISM", "1"))
 
 
@@ -162,7 +169,8 @@ def worker(argv: list[str]) -> int:
 def run_measured(kind: str, topic: str = TOPIC, events: int = EVENTS) -> dict[str, Any]:
     """Corre ``kind`` en un proceso de Python nuevo y devuelve su resultado."""
     command = [sys.executable, "-m", "helpers.bench_scale", "worker", kind, topic, str(events)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    env = {**os.environ, "JVM_ARGS": JVM_ARGS}  # PyFlink pasa JVM_ARGS a la JVM que lanza
+    result = subprocess.run(command, capture_output=True, text=True, timeout=1800, env=env)
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULTADO ")]
     if result.returncode != 0 or not lines:
         raise RuntimeError(f"La medición {kind!r} falló (código {result.returncode}):\n"
@@ -202,6 +210,7 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def run_all(repeats: int = REPEATS) -> dict[str, Any]:
     """Todas las mediciones a escala; devuelve el diccionario que se guarda en JSON."""
     out: dict[str, Any] = {"events": EVENTS, "repeats": repeats, "flink_options": FLINK_OPTIONS,
+                           "jvm_args": JVM_ARGS, "parallelism": PARALLELISM,
                            "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count()}
     print(f"==> Cargando {EVENTS:,} facturas en {TOPIC}", flush=True)
     out["load"] = load_events()
