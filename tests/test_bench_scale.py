@@ -53,7 +53,7 @@ def test_table_shows_every_pipeline_and_its_ratio():
                     "confluent": {"rate": 150_000.0, "mb_per_s": 9.6}},
             "flink_sql": run}
     table = bench_scale.scale_table(data)
-    assert "| Flink SQL puro" in table and "| 50 000 | 12% | 30.0 s (33 333 reg/s)" in table
-    assert "400 000 reg/s (25.6 MB/s)" in table and "8 000 filas reporte" in table
+    assert "| Flink SQL puro" in table and "| 50 000 | 12.5% | 25 000 | 30.0 s (33 333 reg/s)" in table
+    assert "400 000 reg/s (25.6 MB/s;" in table and "8 000 filas reporte" in table
     with pytest.raises(KeyError):
         bench_scale.scale_table({"events": 1})

@@ -18,7 +18,9 @@ Mide, en esta máquina y con el broker del curso:
    arrancar la JVM ni conectarse.
 4. **Costo ocioso**: CPU-s por minuto del job de Flink SQL sin fin encendido sobre un tópico vacío.
 
-Cada canalización se repite ``CURSO_BENCH_REPEATS`` veces (3) y se guarda la mediana del ritmo.
+Flink corre con ``FLINK_OPTIONS`` y ``JVM_ARGS`` (el mejor ajuste medido; ``bench/README.md``
+anota cada intento). Cada canalización se repite ``CURSO_BENCH_REPEATS`` veces (3) y se guarda la
+mediana del ritmo.
 ``CURSO_BENCH_EVENTS`` cambia el tamaño (1 000 000). Guarda ``bench/resultados/escala.json``.
 """
 
@@ -44,9 +46,14 @@ PIPELINES = ("lotes", "flink_sql", "flink_udf")
 IDLE_SECONDS = 60.0
 # Ajustes de Flink que mide make bench (ver bench/README.md: los intentos y sus números).
 # CURSO_BENCH_FLINK_OPTIONS (JSON) agrega o cambia opciones para probar otros ajustes.
+# El mejor de los intentos (con la máquina compartida): reusar objetos entre operadores
+# encadenados (el SQL de Flink no guarda referencias a sus filas) y una JVM solo con el compilador
+# C1: en un job de segundos, compilar con C2 gasta más CPU de la que ahorra.
 FLINK_OPTIONS: dict[str, str] = {
+    "pipeline.object-reuse": "true",
     **json.loads(os.environ.get("CURSO_BENCH_FLINK_OPTIONS", "{}")),
 }
+JVM_ARGS = os.environ.get("CURSO_BENCH_JVM_ARGS", "-XX:TieredStopAtLevel=1")
 PARALLELISM = int(os.environ.get("CURSO_BENCH_PARALLELISM", "1"))
 
 
@@ -132,9 +139,11 @@ def _idle(seconds: float) -> dict[str, Any]:
     job = t_env.create_statement_set()
     job.add_insert_sql("INSERT INTO reporte " + report_sql("facturas"))
     job.add_insert_sql("INSERT INTO rechazados " + rejected_sql("facturas"))
+    from pyflink.common import JobStatus
+
     client = job.execute().get_job_client()
     deadline = time.monotonic() + 120
-    while str(client.get_job_status().result()) != "RUNNING":
+    while client.get_job_status().result() != JobStatus.RUNNING:
         if time.monotonic() > deadline:
             raise TimeoutError("El job sin fin no llegó a RUNNING en 120 s")
         time.sleep(0.5)
@@ -160,7 +169,8 @@ def worker(argv: list[str]) -> int:
 def run_measured(kind: str, topic: str = TOPIC, events: int = EVENTS) -> dict[str, Any]:
     """Corre ``kind`` en un proceso de Python nuevo y devuelve su resultado."""
     command = [sys.executable, "-m", "helpers.bench_scale", "worker", kind, topic, str(events)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    env = {**os.environ, "JVM_ARGS": JVM_ARGS}  # PyFlink pasa JVM_ARGS a la JVM que lanza
+    result = subprocess.run(command, capture_output=True, text=True, timeout=1800, env=env)
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULTADO ")]
     if result.returncode != 0 or not lines:
         raise RuntimeError(f"La medición {kind!r} falló (código {result.returncode}):\n"
@@ -200,6 +210,7 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def run_all(repeats: int = REPEATS) -> dict[str, Any]:
     """Todas las mediciones a escala; devuelve el diccionario que se guarda en JSON."""
     out: dict[str, Any] = {"events": EVENTS, "repeats": repeats, "flink_options": FLINK_OPTIONS,
+                           "jvm_args": JVM_ARGS, "parallelism": PARALLELISM,
                            "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count()}
     print(f"==> Cargando {EVENTS:,} facturas en {TOPIC}", flush=True)
     out["load"] = load_events()
@@ -235,15 +246,17 @@ def _writes(writes: dict[str, int]) -> str:
 def scale_table(data: dict[str, Any]) -> str:
     """Las tablas en Markdown del README, hechas con los números de ``escala.json``."""
     load, raw = data["load"], data["raw"]
+    runs = "una corrida" if data["repeats"] == 1 else f"la mediana de {data['repeats']} corridas"
     lines = [f"Con {_n(data['events'])} facturas (JSON de ~{load['librdkafka']['avg_bytes']:.0f} B, "
-             f"una partición), mediana de {data['repeats']} corridas:", "",
+             f"una partición), {runs}:", "",
              "| Medida | Valor | Meta |", "|---|---|---|",
              f"| Carga con librdkafka (`confluent-kafka`) | {load['librdkafka']['seconds']:.1f} s "
              f"({_n(load['librdkafka']['rate'])} reg/s) | ≤ 15 s |",
              f"| Carga con kafka-python ({_n(load['kafka_python']['count'])} eventos, mismos bytes) "
              f"| {_n(load['kafka_python']['rate'])} reg/s | |",
              f"| Límite crudo: consumidor de Java (`kafka-clients`) | {_n(raw['java']['rate'])} reg/s "
-             f"({raw['java']['mb_per_s']:.1f} MB/s) | |",
+             f"({raw['java']['mb_per_s']:.1f} MB/s; {_n(raw['java'].get('records_per_cpu_s') or 0)} "
+             "reg por CPU-s) | |",
              f"| Lectura cruda con librdkafka desde Python | {_n(raw['confluent']['rate'])} reg/s "
              f"({raw['confluent']['mb_per_s']:.1f} MB/s) | |"]
     if "idle" in data:
@@ -251,15 +264,17 @@ def scale_table(data: dict[str, Any]) -> str:
         lines.append(f"| Costo ocioso del job de Flink SQL sin datos | "
                      f"{idle['cpu_s_per_min']:.1f} CPU-s/min (broker: "
                      f"{idle['broker_cpu_s_per_min']:.1f}), {_n(idle['rss_mib'])} MiB | |")
-    lines += ["", "| Canalización | Ritmo (reg/s) | Razón al límite | Job completo | CPU-s | "
-              "RSS pico | Escrituras al destino |", "|---|---|---|---|---|---|---|"]
+    lines += ["", "| Canalización | Ritmo (reg/s) | Razón al límite | Reg. por CPU-s | Job completo | "
+              "CPU-s | RSS pico | Escrituras al destino |", "|---|---|---|---|---|---|---|---|"]
     for kind in PIPELINES:
         if kind not in data:
             continue
         run = data[kind]
         whole = (f"{run['seconds']:.1f} s ({_n(run['rate_job'])} reg/s)" if "rate_job" in run
                  else f"{run['seconds']:.1f} s (+ {run['load_seconds']:.1f} s de inserts)")
-        lines.append(f"| {NAMES[kind]} | {_n(run['rate'])} | {run['ratio_to_limit']:.0%} | {whole} | "
+        per_cpu = run.get("records_per_cpu_s") or data["events"] / run["cpu_s"]
+        ratio = run["ratio_to_limit"]
+        lines.append(f"| {NAMES[kind]} | {_n(run['rate'])} | {ratio:.1%} | {_n(per_cpu)} | {whole} | "
                      f"{run['cpu_s']:.1f} | {_n(run['peak_rss_mib'])} MiB | "
                      f"{_writes(run['writes'])} |")
     return "\n".join(lines)

@@ -9,8 +9,9 @@ Dos lectores, ambos de verdad:
 
 - ``"java"`` (el límite del curso): un lector mínimo con ``KafkaConsumer`` de ``kafka-clients``
   (``java_src/LecturaCruda.java``, ejecutado con el JDK 17 sin compilar nada aparte). Es el mismo
-  cliente que el conector de Kafka de Flink lleva por dentro, así que la razón «Flink / límite»
-  mide exactamente lo que Flink agrega sobre el mismo lector: deserializar JSON, marcas de agua,
+  cliente que el conector de Kafka de Flink lleva por dentro (el conector trae su propia copia,
+  4.2; aquí, la 4.4 del broker), así que la razón «Flink / límite» mide lo que Flink agrega
+  sobre el mismo lector: deserializar JSON, marcas de agua,
   ventanas, intercambio entre operadores. Usamos un lector mínimo y no ``kafka-consumer-perf-test``
   porque los jars del broker no traen el módulo ``kafka-tools`` (y así no se agrega otra descarga).
 - ``"confluent"``: ``confluent-kafka`` (librdkafka) desde Python, por lotes con ``consume()``.
@@ -18,8 +19,9 @@ Dos lectores, ambos de verdad:
 
 El tiempo de las dos mediciones va del primer pedido de datos al último registro: no incluye
 arrancar la JVM ni conectarse. Cada una da también los CPU-s de ese tramo (``cpu_s``): con la
-máquina compartida, «registros por CPU-s» cambia mucho menos que «registros por segundo». Si quieres un solo número como límite, ``raw_limit`` toma el más
-rápido de los dos (la vara más exigente).
+máquina compartida, «registros por CPU-s» cambia mucho menos que «registros por segundo».
+Si quieres un solo número como límite, ``raw_limit`` toma el más rápido de los dos (la vara más
+exigente).
 """
 
 from __future__ import annotations
