@@ -8,6 +8,9 @@ Cada módulo se ocupa de una sola cosa:
 - ``kafka_local``: arrancar, parar y consultar el broker local de Kafka (KRaft).
 - ``kafka_ports``: los dos puertos del broker (libres, recordados en su carpeta de datos).
 - ``topics``: crear y borrar tópicos, producir y leer eventos JSON.
+- ``fast_load``: cargar muchos eventos rápido con librdkafka (y compararlo con kafka-python).
+- ``throughput``: el límite físico del lector (lectura cruda de un tópico, registros/s y MB/s).
+- ``costs``: CPU-s y memoria pico de un árbol de procesos, leídos de ``/proc``.
 - ``flink``: los entornos de PyFlink (DataStream y Table/SQL) con el conector de Kafka.
 - ``environment``: la comprobación del entorno con líneas ``[OK]`` / ``[FALLA]``.
 - ``sources``: generadores de datos deterministas (con semilla).

@@ -6,9 +6,12 @@ Mide en esta máquina:
 - memoria máxima (VmHWM) de la JVM del broker tras recibir 20 000 eventos;
 - el primer *job* de PyFlink del cuaderno 00 en un proceso nuevo (incluye arrancar la JVM);
 - memoria máxima del proceso de Python y de la JVM de PyFlink en ese *job*;
-- el cuaderno 00 completo, ejecutado como lo hace nbval.
+- el cuaderno 00 completo, ejecutado como lo hace nbval;
+- y, a escala, 1 000 000 de facturas por las dos canalizaciones del cuaderno 08
+  (``helpers.bench_scale``: carga, límite crudo, lotes, Flink SQL, Flink con UDF, costos).
 
-Escribe los números en ``bench/resultados/ultima.json`` y los imprime en una tabla.
+Escribe los números en ``bench/resultados/ultima.json`` y ``bench/resultados/escala.json`` y los
+imprime en tablas. ``python -m helpers.bench escala`` mide solo la parte a escala.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from helpers import kafka_local, paths, topics
+from helpers import bench_scale, kafka_local, paths, topics
 
 FIRST_JOB_SCRIPT = r"""
 import json, os, resource, time
@@ -118,6 +121,8 @@ def bench_notebook(name: str = "00_preparacion.ipynb") -> dict[str, float]:
 def main() -> int:
     """Ejecuta todas las mediciones, las guarda en JSON y las imprime."""
     kafka_local.ensure_running()
+    if sys.argv[1:2] == ["escala"]:
+        return bench_scale.main()
     results: dict[str, object] = {"machine": f"{platform.node()} · {platform.processor() or platform.machine()}",
                                   "date": time.strftime("%Y-%m-%d %H:%M")}
     for step in (bench_broker, bench_first_job, bench_notebook):
@@ -130,8 +135,8 @@ def main() -> int:
     for key, value in results.items():
         shown = f"{value:.1f}" if isinstance(value, float) else value
         print(f"{key:32} {shown}")
-    print(f"\nGuardado en {out}")
-    return 0
+    print(f"\nGuardado en {out}\n")
+    return bench_scale.main()
 
 
 if __name__ == "__main__":
