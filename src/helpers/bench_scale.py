@@ -8,7 +8,7 @@ Mide, en esta máquina y con el broker del curso:
    consumidor de Java (el de Flink) y con librdkafka; el más rápido es el límite.
 3. **Canalizaciones**, cada una en un proceso de Python nuevo, medido con ``helpers.costs`` (ese
    proceso y sus hijos: la JVM de PyFlink; el broker aparte):
-   - ``lotes``: ``run_batches`` (SQLite, corridas programadas, paginación por llave, *upserts*);
+   - ``lotes``: ``run_batches`` (SQLite, corridas programadas, paginación por clave, *upserts*);
    - ``flink_sql``: el job acotado de Flink SQL puro (``run_flink``);
    - ``flink_udf``: el mismo job con la UDF de Python.
    Para Flink se dan dos ritmos: el del **job completo** (enviar → terminar, con planificar,
@@ -230,7 +230,7 @@ def run_all(repeats: int = REPEATS) -> dict[str, Any]:
 
 # --- La tabla del README -------------------------------------------------------------
 
-NAMES = {"lotes": "Lotes (SQLite, 10 corridas, paginación por llave, *upserts*)",
+NAMES = {"lotes": "Lotes (SQLite, 10 corridas, paginación por clave, *upserts*)",
          "flink_sql": "Flink SQL puro (`TUMBLE` + rechazados, paralelismo 1)",
          "flink_udf": "Flink SQL con UDF de Python (misma regla)"}
 
@@ -273,8 +273,9 @@ def scale_table(data: dict[str, Any]) -> str:
         whole = (f"{run['seconds']:.1f} s ({_n(run['rate_job'])} reg/s)" if "rate_job" in run
                  else f"{run['seconds']:.1f} s (+ {run['load_seconds']:.1f} s de inserts)")
         per_cpu = run.get("records_per_cpu_s") or data["events"] / run["cpu_s"]
-        ratio = run["ratio_to_limit"]
-        lines.append(f"| {NAMES[kind]} | {_n(run['rate'])} | {ratio:.1%} | {_n(per_cpu)} | {whole} | "
+        ratio, raw_per_cpu = run["ratio_to_limit"], raw["limit"].get("records_per_cpu_s")
+        per_cpu_text = _n(per_cpu) + (f" ({per_cpu / raw_per_cpu:.0%})" if raw_per_cpu else "")
+        lines.append(f"| {NAMES[kind]} | {_n(run['rate'])} | {ratio:.1%} | {per_cpu_text} | {whole} | "
                      f"{run['cpu_s']:.1f} | {_n(run['peak_rss_mib'])} MiB | "
                      f"{_writes(run['writes'])} |")
     return "\n".join(lines)
