@@ -8,7 +8,7 @@ qué? Contrato (también lo usa ``make bench``):
 - ``encode(event) -> bytes``: JSON compacto (~60 bytes); los malos viajan igual, la regla
   ``reject_reason`` los separa.
 - ``batch_report(events, *, runs, window_s, page_size) -> (reporte, rechazados)``: lotes en SQLite
-  con corridas programadas y paginación por llave (``run_batches`` da además costos y tiempos).
+  con corridas programadas y paginación por clave (``run_batches`` da además costos y tiempos).
 - ``source_ddl``, ``report_sql``, ``rejected_sql``, ``report_sink_ddl``, ``rejected_sink_ddl``,
   ``register_udf``: el SQL de Flink (TUMBLE puro o con la UDF de Python ``motivo_rechazo``).
 - ``flink_report(topic, *, python_udf, bootstrap=None, parallelism=1) -> (reporte, rechazados)``:
@@ -57,10 +57,35 @@ from helpers.head_to_head.flink_sql import (
 )
 
 __all__ = [
-    "BAD_RATE", "CLIENTS", "REASONS", "REJECTED_COLUMNS", "REPORT_COLUMNS", "UDF_NAME",
-    "WATERMARK_DELAY_S", "WINDOW_S", "BatchResult", "FlinkRun", "RunStats", "batch_report",
-    "batch_run", "create_destination", "create_source", "encode", "flink_report", "insert_events",
-    "make_events", "read_report", "register_udf", "rejected_sink_ddl", "rejected_sql",
-    "report_frame", "report_sink_ddl", "report_sql", "run_batches", "run_flink", "source_ddl",
+    "BAD_RATE",
+    "CLIENTS",
+    "REASONS",
+    "REJECTED_COLUMNS",
+    "REPORT_COLUMNS",
+    "UDF_NAME",
+    "WATERMARK_DELAY_S",
+    "WINDOW_S",
+    "BatchResult",
+    "FlinkRun",
+    "RunStats",
+    "batch_report",
+    "batch_run",
+    "create_destination",
+    "create_source",
+    "encode",
+    "flink_report",
+    "insert_events",
+    "make_events",
+    "read_report",
+    "register_udf",
+    "reject_reason",
+    "rejected_sink_ddl",
+    "rejected_sql",
+    "report_frame",
+    "report_sink_ddl",
+    "report_sql",
+    "run_batches",
+    "run_flink",
+    "source_ddl",
     "window_start",
 ]

@@ -1,7 +1,7 @@
 """La canalización por lotes del cuaderno 08, al estilo del cuaderno 01.
 
 La base de origen es SQLite: cada factura se inserta en ``facturas`` (un *insert* por evento, como
-la base de la aplicación). Cada corrida programada lee **solo lo nuevo** con paginación por llave
+la base de la aplicación). Cada corrida programada lee **solo lo nuevo** con paginación por clave
 (``helpers.batch.paginate_keyset``: ``WHERE id > :last_id``), aplica ``reject_reason``, y actualiza
 el reporte con *upserts* (``INSERT … ON CONFLICT DO UPDATE``): una fila por cliente × ventana con
 ``facturas`` (conteo) y ``total`` (centavos). Los rechazados van a ``rechazados`` con su motivo.
@@ -26,7 +26,8 @@ PAGE_SIZE = 5_000
 REPORT_COLUMNS = ["cliente", "window_start_ms", "window_end_ms", "facturas", "total"]
 REJECTED_COLUMNS = ["id", "cliente", "monto", "ts", "motivo"]
 
-_READ_NEW = "SELECT id, cliente, monto, ts FROM facturas WHERE id > :last_id ORDER BY id LIMIT :page_size"
+READ_NEW_SQL = ("SELECT id, cliente, monto, ts FROM facturas WHERE id > :last_id "
+                "ORDER BY id LIMIT :page_size")
 
 
 def create_source(connection: sqlite3.Connection) -> None:
@@ -39,7 +40,8 @@ def create_source(connection: sqlite3.Connection) -> None:
 def insert_events(connection: sqlite3.Connection, events: Iterable[Mapping[str, Any]]) -> int:
     """Inserta ``events`` en ``facturas`` (una fila por evento); devuelve cuántas filas escribió."""
     rows = [(e["id"], e["cliente"], e["monto"], e["ts"]) for e in events]
-    connection.executemany("INSERT INTO facturas (id, cliente, monto, ts) VALUES (?, ?, ?, ?)", rows)
+    connection.executemany("INSERT INTO facturas (id, cliente, monto, ts) VALUES (?, ?, ?, ?)",
+                           rows)
     connection.commit()
     return len(rows)
 
@@ -75,7 +77,7 @@ def batch_run(connection: sqlite3.Connection, last_id: int, *, window_s: int = W
     en ``reporte<suffix>``: suma su conteo y su total a lo que ya había. Devuelve ``RunStats``; su
     ``last_id`` es el punto de partida de la corrida siguiente.
     """
-    scan = paginate_keyset(connection, _READ_NEW, page_size, {"last_id": last_id})
+    scan = paginate_keyset(connection, READ_NEW_SQL, page_size, {"last_id": last_id})
     window_ms = window_s * 1000
     groups: dict[tuple[str, int], list[int]] = {}
     bad = []
@@ -89,8 +91,8 @@ def batch_run(connection: sqlite3.Connection, last_id: int, *, window_s: int = W
         group[1] += row["monto"]
     connection.executemany(
         f"INSERT INTO reporte{suffix} (cliente, window_start, facturas, total) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (cliente, window_start) DO UPDATE SET facturas = facturas + excluded.facturas, "
-        "total = total + excluded.total",
+        "ON CONFLICT (cliente, window_start) DO UPDATE SET "
+        "facturas = facturas + excluded.facturas, total = total + excluded.total",
         [(c, w, n, t) for (c, w), (n, t) in groups.items()])
     connection.executemany(f"INSERT INTO rechazados{suffix} VALUES (?, ?, ?, ?, ?)", bad)
     connection.commit()
@@ -140,7 +142,8 @@ class BatchResult:
 
 
 def run_batches(events: Sequence[Mapping[str, Any]], *, runs: int = 10, window_s: int = WINDOW_S,
-                page_size: int = PAGE_SIZE, connection: sqlite3.Connection | None = None) -> BatchResult:
+                page_size: int = PAGE_SIZE,
+                connection: sqlite3.Connection | None = None) -> BatchResult:
     """La canalización por lotes completa sobre ``events``, con ``runs`` corridas programadas.
 
     Los eventos llegan a la base en ``runs`` tandas iguales (en orden de ``id``) y tras cada tanda

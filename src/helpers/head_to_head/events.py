@@ -1,9 +1,9 @@
 """Los eventos del cuaderno 08: facturas con semilla, la regla de rechazo y su forma en Kafka.
 
-Cada evento es ``{"id", "cliente", "monto", "ts"}``: ``id`` crece de 1 en 1 (la llave de la
-paginación por llave de los lotes), ``cliente`` es ``"C001"``…, ``monto`` son centavos y ``ts`` es el
-tiempo del evento en milisegundos UTC. En Kafka viaja así, como JSON compacto (~60 bytes), también
-los registros malos: la misma regla (``reject_reason``) los separa en las dos canalizaciones.
+Cada evento es ``{"id", "cliente", "monto", "ts"}``: ``id`` crece de 1 en 1 (la clave de la
+paginación por clave de los lotes), ``cliente`` es ``"C001"``…, ``monto`` son centavos y ``ts``
+es el tiempo del evento en milisegundos UTC. En Kafka viaja así, como JSON compacto (~60 bytes),
+también los registros malos: la misma regla (``reject_reason``) los separa en las dos canalizaciones.
 """
 
 from __future__ import annotations
@@ -31,10 +31,11 @@ def make_events(count: int, *, seed: int = DEFAULT_SEED, start_ms: int = START_M
                 rate_per_s: float = DEFAULT_RATE_PER_S) -> list[Event]:
     """``count`` facturas con semilla, en orden de tiempo del evento, a ritmo constante.
 
-    El evento ``i`` (desde 0) tiene ``id = i + 1`` y ``ts = start_ms + round(i * 1000 / rate_per_s)``.
+    El evento ``i`` (desde 0) tiene ``id = i + 1`` y
+    ``ts = start_ms + round(i * 1000 / rate_per_s)``.
     Exactamente ``round(count * BAD_RATE)`` son malos, en posiciones al azar (con la semilla): la
-    mitad con ``cliente`` vacío (``""``) y la otra mitad con ``monto`` 0 o negativo. La misma semilla
-    da siempre los mismos eventos.
+    mitad con ``cliente`` vacío (``""``) y la otra mitad con ``monto`` 0 o negativo. La misma
+    semilla da siempre los mismos eventos.
     """
     if count < 0:
         raise ValueError("count no puede ser negativo")

@@ -116,12 +116,25 @@ def report_frame(rows: pd.DataFrame | list[dict]) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class FlinkRun:
-    """Un job acotado: su reporte, sus rechazados y cuánto tardó (enviar → terminar)."""
+    """Un job acotado: su reporte, sus rechazados y cuánto tardó.
+
+    ``seconds`` va de ``execute()`` a que el job termina (incluye planificar y arrancar).
+    ``first_output`` (hora UNIX, s) y ``processing_seconds`` salen del *timestamp* de los registros
+    de salida: la tabla de salida no declara columna de tiempo, así que el productor del sumidero
+    les pone la hora en que los envió. Del primero al último es el tramo en que el job procesaba.
+    """
 
     report: pd.DataFrame
     rejected: pd.DataFrame
     seconds: float
     records: int
+    first_output: float = 0.0
+    processing_seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        """Registros por segundo mientras procesaba (sin el arranque del job)."""
+        return self.records / self.processing_seconds if self.processing_seconds > 0 else 0.0
 
 
 def run_flink(topic: str, *, python_udf: bool, bootstrap: str | None = None, parallelism: int = 1,
@@ -142,7 +155,8 @@ def run_flink(topic: str, *, python_udf: bool, bootstrap: str | None = None, par
     t_env = table_env(parallelism, extra, bootstrap)
     if python_udf:
         register_udf(t_env)
-    t_env.execute_sql(source_ddl("facturas", topic, bootstrap=bootstrap, group_id=f"{topic}.{variant}"))
+    t_env.execute_sql(source_ddl("facturas", topic, bootstrap=bootstrap,
+                                 group_id=f"{topic}.{variant}"))
     t_env.execute_sql(report_sink_ddl("reporte", out_report, bootstrap=bootstrap))
     t_env.execute_sql(rejected_sink_ddl("rechazados", out_rejected, bootstrap=bootstrap))
     job = t_env.create_statement_set()
@@ -152,12 +166,15 @@ def run_flink(topic: str, *, python_udf: bool, bootstrap: str | None = None, par
     start = time.perf_counter()
     job.execute().wait()
     seconds = time.perf_counter() - start
-    report = report_frame(topics.read_topic(out_report, bootstrap, timeout_s=120)["value"])
-    rejected = pd.DataFrame(list(topics.read_topic(out_rejected, bootstrap, timeout_s=120)["value"]),
-                            columns=["id", "cliente", "monto", "ts", "motivo"])
-    report, rejected = normalize(report, rejected)
+    raw_report = topics.read_topic(out_report, bootstrap, timeout_s=120)
+    raw_rejected = topics.read_topic(out_rejected, bootstrap, timeout_s=120)
+    stamps = pd.concat([raw_report["timestamp"], raw_rejected["timestamp"]])
+    first, last = (stamps.min().timestamp(), stamps.max().timestamp()) if len(stamps) else (0, 0)
+    report, rejected = normalize(report_frame(raw_report["value"]),
+                                 pd.DataFrame(list(raw_rejected["value"]),
+                                              columns=["id", "cliente", "monto", "ts", "motivo"]))
     records = sum(topics.end_offsets(topic, bootstrap).values())
-    return FlinkRun(report, rejected, seconds, records)
+    return FlinkRun(report, rejected, seconds, records, first, last - first)
 
 
 def flink_report(topic: str, *, python_udf: bool, bootstrap: str | None = None,
