@@ -27,8 +27,8 @@ def scale_table(data: dict[str, Any]) -> str:
     """Las tablas en Markdown del README, hechas con los números de ``escala.json``."""
     load, raw = data["load"], data["raw"]
     runs = "una corrida" if data["repeats"] == 1 else f"la mediana de {data['repeats']} corridas"
-    lines = [f"Con {_n(data['events'])} facturas (JSON de ~{load['librdkafka']['avg_bytes']:.0f} B, "
-             f"una partición), {runs}:", "",
+    lines = [f"Facturas: {_n(data['events'])} (JSON de ~{load['librdkafka']['avg_bytes']:.0f} B, "
+             f"una partición); {runs}:", "",
              "| Medida | Valor | Meta |", "|---|---|---|",
              f"| Carga con librdkafka (`confluent-kafka`) | {load['librdkafka']['seconds']:.1f} s "
              f"({_n(load['librdkafka']['rate'])} reg/s) | ≤ 15 s |",
