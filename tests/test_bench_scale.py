@@ -49,11 +49,20 @@ def test_table_shows_every_pipeline_and_its_ratio():
     data = {"events": 1_000_000, "repeats": 3,
             "load": {"librdkafka": {"avg_bytes": 64, "seconds": 5.0, "rate": 200_000.0},
                      "kafka_python": {"count": 100_000, "rate": 20_000.0}},
-            "raw": {"java": {"rate": 400_000.0, "mb_per_s": 25.6},
+            "raw": {"java": {"rate": 400_000.0, "mb_per_s": 25.6, "records_per_cpu_s": 500_000.0},
                     "confluent": {"rate": 150_000.0, "mb_per_s": 9.6}},
             "flink_sql": run}
+    data["raw"]["limit"] = data["raw"]["java"]
     table = bench_scale.scale_table(data)
-    assert "| Flink SQL puro" in table and "| 50 000 | 12.5% | 25 000 | 30.0 s (33 333 reg/s)" in table
+    assert "| Flink SQL puro" in table
+    assert "| 50 000 | 12.5% | 25 000 (5%) | 30.0 s (33 333 reg/s)" in table
     assert "400 000 reg/s (25.6 MB/s;" in table and "8 000 filas reporte" in table
+    data["live"] = {"rate_per_s": 200.0, "seconds": 120.0, "window_s": 5, "watermark_delay_s": 1,
+                    "streaming": {"n": 90, "p50": 1.24, "p95": 1.81},
+                    "lotes_cada_10s": {"n": 20, "p50": 4.5, "p95": 9.1},
+                    "lotes_cada_60s": {"n": 0, "p50": None, "p95": None}}
+    row = next(line for line in bench_scale.scale_table(data).splitlines() if "en vivo" in line)
+    assert "Flink SQL sin fin: 1.2 / 1.8 s; lotes cada 10s: 4.5 / 9.1 s |" in row
+    assert "60s" not in row and "p95 ≤ 2 s" in row
     with pytest.raises(KeyError):
         bench_scale.scale_table({"events": 1})

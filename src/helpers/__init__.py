@@ -11,6 +11,8 @@ Cada módulo se ocupa de una sola cosa:
 - ``fast_load``: cargar muchos eventos rápido con librdkafka (y compararlo con kafka-python).
 - ``throughput``: el límite físico del lector (lectura cruda de un tópico, registros/s y MB/s).
 - ``costs``: CPU-s y memoria pico de un árbol de procesos, leídos de ``/proc``.
+- ``bench``, ``bench_scale``, ``bench_table``: ``make bench`` (arranque y memoria; 1 000 000 de
+  facturas por lotes y por Flink; la tabla del README).
 - ``flink``: los entornos de PyFlink (DataStream y Table/SQL) con el conector de Kafka.
 - ``environment``: la comprobación del entorno con líneas ``[OK]`` / ``[FALLA]``.
 - ``sources``: generadores de datos deterministas (con semilla).

@@ -8,7 +8,7 @@ Mide, en esta máquina y con el broker del curso:
    consumidor de Java (el de Flink) y con librdkafka; el más rápido es el límite.
 3. **Canalizaciones**, cada una en un proceso de Python nuevo, medido con ``helpers.costs`` (ese
    proceso y sus hijos: la JVM de PyFlink; el broker aparte):
-   - ``lotes``: ``run_batches`` (SQLite, corridas programadas, paginación por llave, *upserts*);
+   - ``lotes``: ``run_batches`` (SQLite, corridas programadas, paginación por clave, *upserts*);
    - ``flink_sql``: el job acotado de Flink SQL puro (``run_flink``);
    - ``flink_udf``: el mismo job con la UDF de Python.
    Para Flink se dan dos ritmos: el del **job completo** (enviar → terminar, con planificar,
@@ -17,6 +17,9 @@ Mide, en esta máquina y con el broker del curso:
    sumidero pone a cada registro). Este segundo se compara con el límite crudo, que tampoco cuenta
    arrancar la JVM ni conectarse.
 4. **Costo ocioso**: CPU-s por minuto del job de Flink SQL sin fin encendido sobre un tópico vacío.
+5. **Latencia en vivo** (``helpers.head_to_head.live``): facturas a 200/s con tiempo del evento =
+   reloj durante 2 min; para cada ventana, segundos desde su final hasta que su resultado se ve
+   abajo: Flink SQL sin fin contra lotes cada 10, 30 y 60 s (percentiles 50 y 95).
 
 Flink corre con ``FLINK_OPTIONS`` y ``JVM_ARGS`` (el mejor ajuste medido; ``bench/README.md``
 anota cada intento). Cada canalización se repite ``CURSO_BENCH_REPEATS`` veces (3) y se guarda la
@@ -32,18 +35,21 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from statistics import median
 from typing import Any
 
 from helpers import costs, fast_load, kafka_local, paths, throughput, topics
+from helpers.bench_table import PIPELINES, scale_table
 
 TOPIC = "bench.facturas"
 IDLE_TOPIC = "bench.vacio"
 EVENTS = int(os.environ.get("CURSO_BENCH_EVENTS", "1000000"))
 KAFKA_PYTHON_EVENTS = max(EVENTS // 10, 1)
 REPEATS = int(os.environ.get("CURSO_BENCH_REPEATS", "3"))
-PIPELINES = ("lotes", "flink_sql", "flink_udf")
+
 IDLE_SECONDS = 60.0
+LIVE_SECONDS = 120.0
+LIVE_RATE = 200.0
+LIVE_BATCH_EVERY_S = (10.0, 30.0, 60.0)
 # Ajustes de Flink que mide make bench (ver bench/README.md: los intentos y sus números).
 # CURSO_BENCH_FLINK_OPTIONS (JSON) agrega o cambia opciones para probar otros ajustes.
 # El mejor de los intentos (con la máquina compartida): reusar objetos entre operadores
@@ -158,10 +164,75 @@ def _idle(seconds: float) -> dict[str, Any]:
             "rss_mib": rss, "seconds": seconds}
 
 
+def _percentiles(values: Any) -> dict[str, float | None]:
+    series = pd_series(values)
+    if series.empty:  # p. ej. ninguna corrida del cron terminó dentro de la prueba
+        return {"n": 0, "p50": None, "p95": None, "max": None}
+    return {"n": int(series.size), "p50": float(series.quantile(0.5)),
+            "p95": float(series.quantile(0.95)), "max": float(series.max())}
+
+
+def pd_series(values: Any) -> Any:
+    """``values`` como ``pandas.Series`` de flotantes."""
+    import pandas as pd
+
+    return pd.Series(list(values), dtype=float)
+
+
+def _live(seconds: float) -> dict[str, Any]:
+    """Latencia en vivo: facturas a ritmo real (tiempo del evento = reloj) durante ``seconds``."""
+    import tempfile
+
+    from helpers.flink import stop_job, table_env
+    from helpers.head_to_head import WATERMARK_DELAY_S, WINDOW_S, live, make_events
+    from helpers.head_to_head.flink_sql import report_sink_ddl, report_sql, source_ddl
+
+    bootstrap = topics.bootstrap_servers()
+    source, out = "bench.vivo", "bench.vivo.reporte"
+    for name in (source, out):
+        topics.create_topic(name, 1, bootstrap=bootstrap)
+    t_env = table_env(PARALLELISM, FLINK_OPTIONS, bootstrap)
+    t_env.execute_sql(source_ddl("facturas", source, bootstrap=bootstrap, bounded=False))
+    t_env.execute_sql(report_sink_ddl("reporte", out, bootstrap=bootstrap))
+    client = t_env.execute_sql("INSERT INTO reporte " + report_sql("facturas")).get_job_client()
+    live.wait_running(client)
+    time.sleep(5)  # que el lector de Kafka ya esté pidiendo datos
+    with tempfile.TemporaryDirectory(prefix="bench-vivo-") as folder:
+        db = Path(folder) / "vivo.db"
+        live.prepare_db(db)
+        events = make_events(int(seconds * LIVE_RATE), start_ms=live.now_ms() + 1000,
+                             rate_per_s=LIVE_RATE)
+        threads = [live.PacedProducer(source, events, bootstrap=bootstrap, db=db),
+                   live.ResultWatcher(out, bootstrap=bootstrap)]
+        crons = [live.BatchScheduler(every, db) for every in LIVE_BATCH_EVERY_S]
+        for thread in threads + crons:
+            thread.start()
+        threads[0].join()
+        time.sleep(WINDOW_S + WATERMARK_DELAY_S + 2)
+        for thread in threads[1:] + crons:
+            thread.stop_event.set()
+            thread.join()
+    stop_job(client)
+    stream = live.window_latency(threads[1].frame())
+    out_data: dict[str, Any] = {
+        "seconds": seconds, "rate_per_s": LIVE_RATE, "window_s": WINDOW_S,
+        "watermark_delay_s": WATERMARK_DELAY_S, "events": len(events),
+        "streaming": _percentiles(stream)}
+    for every, cron in zip(LIVE_BATCH_EVERY_S, crons, strict=True):
+        out_data[f"lotes_cada_{every:g}s"] = _percentiles(live.batch_window_latency(events,
+                                                                                     cron.runs))
+    return out_data
+
+
 def worker(argv: list[str]) -> int:
     """Punto de entrada del proceso medido: imprime una línea JSON con el resultado."""
     kind, topic, events = argv[0], argv[1], int(argv[2])
-    data = _idle(float(topic)) if kind == "ocioso" else _measure(kind, topic, events)
+    if kind == "ocioso":
+        data = _idle(float(topic))
+    elif kind == "vivo":
+        data = _live(float(topic))
+    else:
+        data = _measure(kind, topic, events)
     print("RESULTADO " + json.dumps(data))
     return 0
 
@@ -225,59 +296,9 @@ def run_all(repeats: int = REPEATS) -> dict[str, Any]:
         out[kind]["ratio_to_limit"] = out[kind]["rate"] / out["raw"]["limit"]["rate"]
     print(f"==> Costo ocioso del job de Flink SQL sin datos ({IDLE_SECONDS:.0f} s)", flush=True)
     out["idle"] = run_measured("ocioso", str(IDLE_SECONDS))
+    print(f"==> Latencia en vivo: {LIVE_RATE:.0f} facturas/s durante {LIVE_SECONDS:.0f} s", flush=True)
+    out["live"] = run_measured("vivo", str(LIVE_SECONDS))
     return out
-
-
-# --- La tabla del README -------------------------------------------------------------
-
-NAMES = {"lotes": "Lotes (SQLite, 10 corridas, paginación por llave, *upserts*)",
-         "flink_sql": "Flink SQL puro (`TUMBLE` + rechazados, paralelismo 1)",
-         "flink_udf": "Flink SQL con UDF de Python (misma regla)"}
-
-
-def _n(value: float) -> str:
-    return f"{value:,.0f}".replace(",", " ")
-
-
-def _writes(writes: dict[str, int]) -> str:
-    return " + ".join(f"{_n(v)} {k.replace('_', ' ')}" for k, v in writes.items())
-
-
-def scale_table(data: dict[str, Any]) -> str:
-    """Las tablas en Markdown del README, hechas con los números de ``escala.json``."""
-    load, raw = data["load"], data["raw"]
-    runs = "una corrida" if data["repeats"] == 1 else f"la mediana de {data['repeats']} corridas"
-    lines = [f"Con {_n(data['events'])} facturas (JSON de ~{load['librdkafka']['avg_bytes']:.0f} B, "
-             f"una partición), {runs}:", "",
-             "| Medida | Valor | Meta |", "|---|---|---|",
-             f"| Carga con librdkafka (`confluent-kafka`) | {load['librdkafka']['seconds']:.1f} s "
-             f"({_n(load['librdkafka']['rate'])} reg/s) | ≤ 15 s |",
-             f"| Carga con kafka-python ({_n(load['kafka_python']['count'])} eventos, mismos bytes) "
-             f"| {_n(load['kafka_python']['rate'])} reg/s | |",
-             f"| Límite crudo: consumidor de Java (`kafka-clients`) | {_n(raw['java']['rate'])} reg/s "
-             f"({raw['java']['mb_per_s']:.1f} MB/s; {_n(raw['java'].get('records_per_cpu_s') or 0)} "
-             "reg por CPU-s) | |",
-             f"| Lectura cruda con librdkafka desde Python | {_n(raw['confluent']['rate'])} reg/s "
-             f"({raw['confluent']['mb_per_s']:.1f} MB/s) | |"]
-    if "idle" in data:
-        idle = data["idle"]
-        lines.append(f"| Costo ocioso del job de Flink SQL sin datos | "
-                     f"{idle['cpu_s_per_min']:.1f} CPU-s/min (broker: "
-                     f"{idle['broker_cpu_s_per_min']:.1f}), {_n(idle['rss_mib'])} MiB | |")
-    lines += ["", "| Canalización | Ritmo (reg/s) | Razón al límite | Reg. por CPU-s | Job completo | "
-              "CPU-s | RSS pico | Escrituras al destino |", "|---|---|---|---|---|---|---|---|"]
-    for kind in PIPELINES:
-        if kind not in data:
-            continue
-        run = data[kind]
-        whole = (f"{run['seconds']:.1f} s ({_n(run['rate_job'])} reg/s)" if "rate_job" in run
-                 else f"{run['seconds']:.1f} s (+ {run['load_seconds']:.1f} s de inserts)")
-        per_cpu = run.get("records_per_cpu_s") or data["events"] / run["cpu_s"]
-        ratio = run["ratio_to_limit"]
-        lines.append(f"| {NAMES[kind]} | {_n(run['rate'])} | {ratio:.1%} | {_n(per_cpu)} | {whole} | "
-                     f"{run['cpu_s']:.1f} | {_n(run['peak_rss_mib'])} MiB | "
-                     f"{_writes(run['writes'])} |")
-    return "\n".join(lines)
 
 
 def main() -> int:
