@@ -142,6 +142,10 @@ def test_flink_sql_and_python_udf_equal_batch_row_by_row(bootstrap, topic_name):
             report, rejected = flink_report(topic_name, python_udf=python_udf, bootstrap=bootstrap)
             assert report.equals(expected_report), python_udf
             assert rejected.equals(expected_rejected), python_udf
+        # El reporte lleva al cliente como clave (key.fields): orden por cliente y compactable.
+        raw = topics.read_topic(topic_name + ".reporte-sql", bootstrap)
+        assert len(raw) and all(json.loads(k) == {"cliente": v["cliente"]}
+                                for k, v in zip(raw["key"], raw["value"]))
     finally:
         for suffix in ("", ".reporte-sql", ".rechazados-sql", ".reporte-udf", ".rechazados-udf"):
             topics.delete_topic(topic_name + suffix, bootstrap)

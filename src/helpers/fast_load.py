@@ -151,8 +151,8 @@ def produce_bytes_kafka_python(
 ) -> LoadStats:
     """Lo mismo que ``produce_bytes`` pero con ``kafka-python`` (el cliente que enseña el curso).
 
-    Mismos bytes, ``acks=all``, ``linger_ms=20`` y lotes de 1 MiB: la diferencia de ritmo es
-    del cliente, no del trabajo. Lanza ``LoadError`` si algún envío falló.
+    Mismos bytes, ``acks=all``, idempotente, ``linger_ms=20`` y lotes de 1 MiB (la configuración
+    de ``LIBRDKAFKA_OPTIONS``): la diferencia de ritmo es del cliente, no del trabajo. Lanza ``LoadError`` si algún envío falló.
     """
     from kafka import KafkaProducer
     from kafka.errors import KafkaError
@@ -161,7 +161,8 @@ def produce_bytes_kafka_python(
 
     bootstrap = bootstrap or bootstrap_servers()
     require_broker(bootstrap)
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20,
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
+                             linger_ms=20,
                              batch_size=1_048_576, max_request_size=2_097_152)
     failures: list[str] = []
     count = size = 0

@@ -18,43 +18,53 @@ Reporte: ``cliente, window_start_ms, window_end_ms, facturas, total`` ordenado p
 ventana; rechazados: ``id, cliente, monto, ts, motivo`` ordenado por ``id``.
 """
 
-from helpers.head_to_head.batch_side import (
-    REJECTED_COLUMNS,
-    REPORT_COLUMNS,
-    WINDOW_S,
-    BatchResult,
-    RunStats,
-    batch_report,
-    batch_run,
-    create_destination,
-    create_source,
-    insert_events,
-    read_report,
-    run_batches,
-)
-from helpers.head_to_head.events import (
-    BAD_RATE,
-    CLIENTS,
-    REASONS,
-    encode,
-    make_events,
-    reject_reason,
-    window_start,
-)
-from helpers.head_to_head.flink_sql import (
-    UDF_NAME,
-    WATERMARK_DELAY_S,
-    FlinkRun,
-    flink_report,
-    register_udf,
-    rejected_sink_ddl,
-    rejected_sql,
-    report_frame,
-    report_sink_ddl,
-    report_sql,
-    run_flink,
-    source_ddl,
-)
+from importlib import import_module
+from typing import Any
+
+# Cada nombre se importa de su submódulo la primera vez que se usa (PEP 562): así una corrida de
+# lotes en un proceso nuevo (``costing.cold_batch_run``) no carga pandas, kafka-python ni PyFlink.
+_WHERE = {
+    "REJECTED_COLUMNS": "batch_side",
+    "REPORT_COLUMNS": "batch_side",
+    "WINDOW_S": "batch_side",
+    "BatchResult": "batch_side",
+    "RunStats": "batch_side",
+    "batch_report": "batch_side",
+    "batch_run": "batch_side",
+    "create_destination": "batch_side",
+    "create_source": "batch_side",
+    "insert_events": "batch_side",
+    "read_report": "batch_side",
+    "run_batches": "batch_side",
+    "BAD_RATE": "events",
+    "CLIENTS": "events",
+    "REASONS": "events",
+    "encode": "events",
+    "make_events": "events",
+    "reject_reason": "events",
+    "window_start": "events",
+    "UDF_NAME": "flink_sql",
+    "WATERMARK_DELAY_S": "flink_sql",
+    "FlinkRun": "flink_sql",
+    "flink_report": "flink_sql",
+    "register_udf": "flink_sql",
+    "rejected_sink_ddl": "flink_sql",
+    "rejected_sql": "flink_sql",
+    "report_frame": "flink_sql",
+    "report_sink_ddl": "flink_sql",
+    "report_sql": "flink_sql",
+    "run_flink": "flink_sql",
+    "source_ddl": "flink_sql",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BAD_RATE",

@@ -2,9 +2,13 @@
 
 La base de origen es SQLite: cada factura se inserta en ``facturas`` (un *insert* por evento, como
 la base de la aplicación). Cada corrida programada lee **solo lo nuevo** con paginación por clave
-(``helpers.batch.paginate_keyset``: ``WHERE id > :last_id``), aplica ``reject_reason``, y actualiza
+(``READ_NEW_SQL``: ``WHERE id > :last_id ORDER BY id LIMIT :page_size``), aplica ``reject_reason``, y actualiza
 el reporte con *upserts* (``INSERT … ON CONFLICT DO UPDATE``): una fila por cliente × ventana con
 ``facturas`` (conteo) y ``total`` (centavos). Los rechazados van a ``rechazados`` con su motivo.
+
+Una corrida (``open_db`` + ``create_destination`` + ``batch_run``) solo necesita ``sqlite3``:
+``pandas`` se importa dentro de las funciones que lo usan, para que un cron en un proceso nuevo
+(``costing.cold_batch_run``) no pague importarlo.
 """
 
 from __future__ import annotations
@@ -13,12 +17,13 @@ import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from helpers.batch import paginate_keyset
 from helpers.head_to_head.events import reject_reason, window_start
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 WINDOW_S = 5
 """Tamaño de la ventana del reporte (segundos), igual en lotes y en Flink."""
@@ -28,6 +33,30 @@ REJECTED_COLUMNS = ["id", "cliente", "monto", "ts", "motivo"]
 
 READ_NEW_SQL = ("SELECT id, cliente, monto, ts FROM facturas WHERE id > :last_id "
                 "ORDER BY id LIMIT :page_size")
+
+
+def open_db(path: str | Path) -> sqlite3.Connection:
+    """Una conexión a una base SQLite en archivo (WAL: un escritor y varios lectores a la vez)."""
+    connection = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=OFF")
+    return connection
+
+
+def _read_new(connection: sqlite3.Connection, last_id: int,
+              page_size: int) -> tuple[list[dict[str, Any]], int]:
+    """Paginación por clave: todas las filas con ``id > last_id``, página a página; ``(filas, páginas)``."""
+    rows: list[dict[str, Any]] = []
+    pages = 0
+    while True:
+        cursor = connection.execute(READ_NEW_SQL, {"last_id": last_id, "page_size": page_size})
+        names = [column[0] for column in cursor.description]
+        page = [dict(zip(names, values)) for values in cursor.fetchall()]
+        pages += 1
+        rows += page
+        if len(page) < page_size:
+            return rows, pages
+        last_id = page[-1]["id"]
 
 
 def create_source(connection: sqlite3.Connection) -> None:
@@ -77,11 +106,11 @@ def batch_run(connection: sqlite3.Connection, last_id: int, *, window_s: int = W
     en ``reporte<suffix>``: suma su conteo y su total a lo que ya había. Devuelve ``RunStats``; su
     ``last_id`` es el punto de partida de la corrida siguiente.
     """
-    scan = paginate_keyset(connection, READ_NEW_SQL, page_size, {"last_id": last_id})
+    scan_rows, pages = _read_new(connection, last_id, page_size)
     window_ms = window_s * 1000
     groups: dict[tuple[str, int], list[int]] = {}
     bad = []
-    for row in scan.rows:
+    for row in scan_rows:
         reason = reject_reason(row["cliente"], row["monto"])
         if reason is not None:
             bad.append((row["id"], row["cliente"], row["monto"], row["ts"], reason))
@@ -96,8 +125,8 @@ def batch_run(connection: sqlite3.Connection, last_id: int, *, window_s: int = W
         [(c, w, n, t) for (c, w), (n, t) in groups.items()])
     connection.executemany(f"INSERT INTO rechazados{suffix} VALUES (?, ?, ?, ?, ?)", bad)
     connection.commit()
-    ids = [row["id"] for row in scan.rows]
-    return RunStats(last_id=ids[-1] if ids else last_id, rows_read=len(ids), pages=scan.pages,
+    ids = [row["id"] for row in scan_rows]
+    return RunStats(last_id=ids[-1] if ids else last_id, rows_read=len(ids), pages=pages,
                     upserts=len(groups), rejected=len(bad), ids=ids)
 
 
@@ -108,6 +137,8 @@ def read_report(connection: sqlite3.Connection, *, window_s: int = WINDOW_S,
     Reporte: ``REPORT_COLUMNS`` ordenado por cliente y ventana. Rechazados: ``REJECTED_COLUMNS``
     ordenado por ``id``.
     """
+    import pandas as pd
+
     report = pd.read_sql_query(
         f"SELECT cliente, window_start AS window_start_ms, window_start + {window_s * 1000} "
         f"AS window_end_ms, facturas, total FROM reporte{suffix}", connection)

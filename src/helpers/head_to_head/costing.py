@@ -1,8 +1,9 @@
 """Costo contra frescura (cuaderno 08): de las cifras medidas a «¿lotes o streaming?».
 
-- ``cold_batch_run``: una corrida de lotes como la lanza un cron, en un proceso de Python nuevo
-  (importar, abrir la base, leer lo nuevo, escribir el reporte); su CPU-s la cuenta el sistema
-  operativo (``getrusage`` de los hijos), no una estimación.
+- ``cold_batch_run``: una corrida de lotes como la lanza un cron mínimo, en un proceso de Python
+  nuevo: arrancar el intérprete, importar ``sqlite3`` y la regla de negocio (nada de pandas ni
+  kafka-python), abrir la base, crear las tablas del reporte, leer lo nuevo y escribirlo. Su CPU-s
+  la cuenta el sistema operativo (``getrusage`` de los hijos), no una estimación.
 - ``batch_cost_per_hour`` / ``stream_cost_per_hour``: CPU-s por hora a un ritmo de eventos, con las
   piezas medidas (costo fijo por corrida, costo por evento, costo ocioso por minuto).
 - ``break_even_interval``: el intervalo del cron en el que los lotes cuestan lo mismo que el job
@@ -21,10 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 
+# Un cron mínimo: solo sqlite3 y la regla de negocio (ni pandas ni kafka-python ni PyFlink).
 _CRON_RUN = """
 import sys
-from helpers.head_to_head.batch_side import batch_run, create_destination
-from helpers.head_to_head.live import open_db
+from helpers.head_to_head.batch_side import batch_run, create_destination, open_db
 connection = open_db(sys.argv[1])
 create_destination(connection, "_cron")
 stats = batch_run(connection, 0, suffix="_cron")

@@ -13,7 +13,7 @@ Tres hilos alrededor del job de Flink (que el cuaderno lanza a la vista):
 
 from __future__ import annotations
 
-import sqlite3
+import socket
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from helpers.head_to_head.batch_side import (
     WINDOW_S,
     batch_run,
     create_destination,
     create_source,
+    open_db,
 )
 from helpers.head_to_head.events import encode, reject_reason, window_start
 from helpers.head_to_head.flink_sql import report_frame
@@ -37,14 +37,6 @@ from helpers.head_to_head.flink_sql import report_frame
 def now_ms() -> int:
     """El reloj de pared en milisegundos UTC."""
     return round(time.time() * 1000)
-
-
-def open_db(path: str | Path) -> sqlite3.Connection:
-    """Una conexión a la base de la corrida en vivo (WAL: un escritor y varios lectores)."""
-    connection = sqlite3.connect(path, timeout=30, check_same_thread=False)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=OFF")
-    return connection
 
 
 class PacedProducer(threading.Thread):
@@ -59,6 +51,8 @@ class PacedProducer(threading.Thread):
         self.stop_event = threading.Event()
 
     def run(self) -> None:
+        from kafka import KafkaProducer
+
         producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks=1, linger_ms=0)
         connection = open_db(self.db)
         try:
@@ -89,6 +83,8 @@ class ResultWatcher(threading.Thread):
 
     def run(self) -> None:
         import json
+
+        from kafka import KafkaConsumer, TopicPartition
 
         consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
         try:
@@ -179,24 +175,51 @@ def window_latency(results: pd.DataFrame) -> pd.Series:
     return (results["visible_ms"] - results["window_end_ms"]) / 1000
 
 
-def wait_running(client: Any, timeout_s: float = 120.0) -> float:
-    """Espera a que el job de ``client`` (``JobClient``) esté ``RUNNING``; devuelve los segundos.
+def rest_options(host: str = "127.0.0.1") -> tuple[str, dict[str, str]]:
+    """Un puerto libre para la API REST del miniclúster local: ``(dirección, opciones de Flink)``.
 
-    Falla con un mensaje claro si el job terminó o falló antes, o si no arrancó a tiempo.
+    En modo local, cada job corre en su propio miniclúster con la API REST en un puerto al azar;
+    con estas opciones (``rest.bind-port``) queda en uno conocido y ``wait_running`` puede
+    preguntarle por sus tareas.
     """
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port = probe.getsockname()[1]
+    return f"{host}:{port}", {"rest.address": host, "rest.bind-port": str(port)}
+
+
+def wait_running(client: Any, *, rest: str | None = None, timeout_s: float = 120.0) -> float:
+    """Espera a que **las tareas** del job de ``client`` (``JobClient``) estén en ``RUNNING``.
+
+    El job pasa a ``RUNNING`` en cuanto se acepta, antes de desplegar sus tareas: por eso, con
+    ``rest`` (``host:puerto`` de ``rest_options``), espera además a que cada vértice de
+    ``/jobs/<id>`` tenga todas sus subtareas en ``RUNNING`` (ya leyendo). Sin ``rest`` solo sabe
+    el estado del job. Devuelve los segundos que esperó; falla con un mensaje claro si el job
+    terminó o falló antes, o si no arrancó a tiempo.
+    """
+    from helpers.flink_cluster import rest_json
+
     began = time.monotonic()
-    while True:
+    job_id = str(client.get_job_id())
+    status = "?"
+    while time.monotonic() - began <= timeout_s:
         status = client.get_job_status().result().name
-        if status == "RUNNING":
-            return time.monotonic() - began
         if status in {"FAILED", "CANCELED", "FINISHED"}:
             raise RuntimeError(f"El job terminó ({status}) antes de empezar a leer: revisa la "
                                "celda que lo lanzó y el log de Flink.")
-        if time.monotonic() - began > timeout_s:
-            raise TimeoutError(f"El job no llegó a RUNNING en {timeout_s:.0f} s "
-                               f"(estado: {status}). "
-                               "¿La máquina está muy cargada? Vuelve a ejecutar la celda.")
+        if status == "RUNNING":
+            if rest is None:
+                return time.monotonic() - began
+            try:
+                vertices = rest_json(f"http://{rest}/jobs/{job_id}", timeout_s=3)["vertices"]
+            except (OSError, ValueError, KeyError):
+                vertices = []
+            if vertices and all(v["tasks"].get("RUNNING", 0) == v["parallelism"] for v in vertices):
+                return time.monotonic() - began
+            status = "RUNNING, con tareas aún desplegándose"
         time.sleep(0.2)
+    raise TimeoutError(f"Las tareas del job no llegaron a RUNNING en {timeout_s:.0f} s "
+                       f"(estado: {status}). ¿La máquina está muy cargada? Vuelve a ejecutar la celda.")
 
 
 def batch_window_latency(events: Sequence[Mapping[str, Any]], runs: Sequence[BatchRun], *,
