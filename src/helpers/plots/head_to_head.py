@@ -15,7 +15,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 STREAM_COLOR = "#2b8cbe"
-BATCH_COLORS = ("#e6550d", "#fd8d3c", "#a63603", "#756bb1")
+# Tonos bien distintos (naranja, morado, rojo oscuro, verde oliva): se distinguen también impresos.
+BATCH_COLORS = ("#e6550d", "#756bb1", "#a50f15", "#8c6d31")
 
 
 def live_frame(fig: Figure, *, origin_ms: int, now_ms: int, sent_ms: Sequence[int],
@@ -38,11 +39,11 @@ def live_frame(fig: Figure, *, origin_ms: int, now_ms: int, sent_ms: Sequence[in
         top.axvline((close - origin_ms) / 1000, color="#31a354", linewidth=1,
                     label="ventana que cierra (resultado visible)" if i == 0 else None)
     top.set_ylabel("facturas/s")
-    top.legend(loc="upper left", fontsize="x-small")
+    top.legend(loc="upper left", fontsize="small")
     for (label, frame), color in zip(batches.items(), BATCH_COLORS):
         frame = frame.sort_values("ts")
         bottom.plot((frame["ts"] - origin_ms) / 1000, frame["segundos"], color=color,
-                    linewidth=1, label=label)
+                    linewidth=1.5, label=label)
     if len(stream):
         bottom.scatter((stream["ts"] - origin_ms) / 1000, stream["segundos"], s=2,
                        color=STREAM_COLOR, label="streaming (Flink SQL)", zorder=3)
@@ -50,7 +51,7 @@ def live_frame(fig: Figure, *, origin_ms: int, now_ms: int, sent_ms: Sequence[in
     bottom.set_ylim(bottom=0)
     bottom.set_xlabel(f"segundos desde el inicio (ahora: {span:.0f} s)")
     bottom.set_ylabel("frescura (s)")
-    bottom.legend(loc="upper left", fontsize="x-small")
+    bottom.legend(loc="upper left", fontsize="small", ncol=2)
     fig.tight_layout()
     return fig
 
