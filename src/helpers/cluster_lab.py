@@ -10,7 +10,8 @@
   particiones, a un ritmo fijo, y espera a que un lector ``read_committed`` los vea todos.
 - ``not_yet_committed`` / ``wait_for_not_yet_committed``: cuántos registros escritos aún no ve
   un lector ``read_committed`` (para matar un TaskManager cuando hay transacciones abiertas).
-- ``checkpoints``: los *checkpoints* completados y su duración (``/jobs/:jid/checkpoints``).
+- ``checkpoints`` / ``wait_for_checkpoints``: los *checkpoints* completados y su duración
+  (``/jobs/:jid/checkpoints``), y esperar al primero.
 - ``stack_rss_mb`` / ``PeakMemory``: la memoria de toda la pila (viven en ``helpers.stack_memory``).
 - ``sizing_problems``: qué le falta a un plan de ranuras, paralelismo y particiones.
 """
@@ -204,6 +205,22 @@ def wait_for_not_yet_committed(topic: str, at_least: int, partitions: int,
             raise TimeoutError(f"En {timeout_s:.0f} s ninguna lectura de {topic!r} mostró "
                                f"{at_least} ids sin confirmar por partición (la última: {counts})."
                                " ¿El productor ya terminó, o los checkpoints son muy seguidos?")
+        time.sleep(0.1)
+
+
+def wait_for_checkpoints(config: ClusterConfig, job_id: str, completed: int = 1,
+                         timeout_s: float = 60.0) -> int:
+    """Espera a que el *job* tenga ``completed`` *checkpoints* completados (``/jobs/:jid/checkpoints``);
+    da cuántos hay. Antes del primero, una falla no tiene desde dónde recuperarse."""
+    began = time.monotonic()
+    while True:
+        done = flink_cluster.rest(config, f"/jobs/{job_id}/checkpoints")["counts"]["completed"]
+        if done >= completed:
+            return done
+        if time.monotonic() - began > timeout_s:
+            raise TimeoutError(f"El job {job_id} completó {done} checkpoints en {timeout_s:.0f} s "
+                               f"(esperaba {completed}): mira la pestaña Checkpoints en "
+                               f"{config.rest_url}")
         time.sleep(0.1)
 
 

@@ -56,8 +56,8 @@ def state_timeline(states: pd.DataFrame, output: pd.DataFrame, start: float, kil
     - ``killed_at``: cuándo se mató el TaskManager (segundos de época).
     - ``transitions``: instantes exactos (segundos de época) que anotó el JobManager, p. ej.
       ``{"RESTARTING": ..., "RUNNING": ...}``; cada uno es una línea vertical de su color.
-    - ``checkpoints``: cuándo terminó cada *checkpoint* completado (segundos de época): marcas
-      abajo.
+    - ``checkpoints``: cuándo terminó cada *checkpoint* completado (segundos de época): líneas
+      verticales azules punteadas.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 3.6))
@@ -72,9 +72,9 @@ def state_timeline(states: pd.DataFrame, output: pd.DataFrame, start: float, kil
         ax.step(curve["t"] - start, curve["offset"], where="post", color="#333333",
                 linestyle=style, linewidth=2 if style == "-" else 1.3,
                 label=f"offset final: {str(name).split(' · ')[-1]}")
-    if checkpoints:
-        ax.plot([t - start for t in checkpoints], [0] * len(checkpoints), "|", color="#2b8cbe",
-                markersize=14, markeredgewidth=2, label="checkpoint completado")
+    for i, when in enumerate(checkpoints or []):
+        ax.axvline(when - start, color="#2b8cbe", linestyle=(0, (2, 2)), linewidth=1,
+                   label="checkpoint completado" if i == 0 else None)
     ax.axvline(killed_at - start, color="#d62728", linestyle=":", linewidth=1.5,
                label="SIGKILL a un TaskManager")
     for state, when in (transitions or {}).items():
