@@ -163,7 +163,8 @@ def test_kill_with_open_transactions_restarts_only_its_region(cluster, bootstrap
     t_env.execute_sql(f"""CREATE TABLE salida (id BIGINT) WITH ('connector' = 'kafka',
         'topic' = '{sink}', 'properties.bootstrap.servers' = '{bootstrap}', 'format' = 'json',
         'sink.delivery-guarantee' = 'exactly-once',
-        'sink.transactional-id-prefix' = '{sink}', 'properties.transaction.timeout.ms' = '600000')""")
+        'sink.transactional-id-prefix' = '{sink}',
+        'properties.transaction.timeout.ms' = '600000')""")
     job_id = str(t_env.execute_sql("INSERT INTO salida SELECT id FROM ids")
                  .get_job_client().get_job_id())
     produced = 8000

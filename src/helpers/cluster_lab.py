@@ -210,8 +210,10 @@ def wait_for_not_yet_committed(topic: str, at_least: int, partitions: int,
 
 def wait_for_checkpoints(config: ClusterConfig, job_id: str, completed: int = 1,
                          timeout_s: float = 60.0) -> int:
-    """Espera a que el *job* tenga ``completed`` *checkpoints* completados (``/jobs/:jid/checkpoints``);
-    da cuántos hay. Antes del primero, una falla no tiene desde dónde recuperarse."""
+    """Espera a que el *job* tenga ``completed`` *checkpoints* completados; da cuántos hay.
+
+    Lee ``/jobs/:jid/checkpoints``. Antes del primero, una falla no tiene desde dónde recuperarse.
+    """
     began = time.monotonic()
     while True:
         done = flink_cluster.rest(config, f"/jobs/{job_id}/checkpoints")["counts"]["completed"]
