@@ -123,10 +123,76 @@ def test_sizing_problems_explains_each_rule():
     assert problems(12, 6, 3) == []
     assert problems(6, 6, 3) == []
     (short,) = problems(12, 4, 3)
-    assert "no cubren" in short and "58,500" in short
+    assert "no cubren" in short and "58 500" in short
     (idle,) = problems(4, 6, 3)
     assert "2 subtareas" in idle and "ociosas" in idle
     (uneven,) = problems(8, 6, 3)
     assert "parejo" in uneven
     (fragile,) = problems(12, 6, 2)
     assert "si muere uno quedan 4 ranuras" in fragile
+
+
+def test_produce_ids_paced_keeps_the_pace_with_one_producer():
+    topic = f"prueba-ritmo-{time.time_ns()}"
+    topics.create_topic(topic, partitions=4)
+    began = time.monotonic()
+    assert cluster_lab.produce_ids_paced(topic, 1, 400, per_second=800, partitions=4) == 400
+    assert time.monotonic() - began >= 0.45  # 400 ids a 800/s no pueden salir antes de 0.5 s
+    assert topics.end_offsets(topic) == {0: 100, 1: 100, 2: 100, 3: 100}
+
+
+def test_kill_with_open_transactions_restarts_only_its_region(cluster, bootstrap, monkeypatch,
+                                                              tmp_path):
+    """SIGKILL con ≥ 200 ids sin confirmar por subtarea: read_uncommitted ve lo abortado,
+    read_committed ni pierde ni duplica, y solo reinicia la región de la subtarea 0."""
+    import threading
+
+    source, sink = f"prueba-abiertas-{time.time_ns()}", f"prueba-abiertas-salida-{time.time_ns()}"
+    topics.create_topic(source, partitions=4)
+    topics.create_topic(sink)
+    monkeypatch.setenv("CURSO_FLINK_MODE", "remote")
+    monkeypatch.setenv("CURSO_FLINK_REST", f"127.0.0.1:{cluster.rest_port}")
+    t_env = flink.table_env(parallelism=2, extra={
+        "execution.checkpointing.interval": "3s",
+        "execution.checkpointing.dir": (tmp_path / "checkpoints").as_uri(),
+        "restart-strategy.type": "fixed-delay", "restart-strategy.fixed-delay.attempts": "3",
+        "restart-strategy.fixed-delay.delay": "1s"})
+    t_env.execute_sql(f"""CREATE TABLE ids (id BIGINT) WITH ('connector' = 'kafka',
+        'topic' = '{source}', 'properties.bootstrap.servers' = '{bootstrap}',
+        'scan.startup.mode' = 'earliest-offset', 'format' = 'json')""")
+    t_env.execute_sql(f"""CREATE TABLE salida (id BIGINT) WITH ('connector' = 'kafka',
+        'topic' = '{sink}', 'properties.bootstrap.servers' = '{bootstrap}', 'format' = 'json',
+        'sink.delivery-guarantee' = 'exactly-once',
+        'sink.transactional-id-prefix' = '{sink}',
+        'properties.transaction.timeout.ms' = '600000')""")
+    job_id = str(t_env.execute_sql("INSERT INTO salida SELECT id FROM ids")
+                 .get_job_client().get_job_id())
+    produced = 8000
+    try:
+        cluster_lab.wait_for_tasks_running(cluster, job_id)
+        producer = threading.Thread(target=cluster_lab.produce_ids_paced,
+                                    args=(source, 1, produced, 800, 4))
+        producer.start()
+        before = cluster_lab.subtasks(cluster, job_id)
+        assert before["taskmanager"].nunique() == 2, "SLOTS debía repartir las 2 subtareas"
+        victim = before.query("subtarea == 0")["taskmanager"].iloc[0]
+        assert cluster_lab.wait_for_checkpoints(cluster, job_id, completed=1) >= 1
+        pending = cluster_lab.wait_for_not_yet_committed(sink, at_least=100, partitions=4)
+        assert min(pending.values()) >= 100
+        flink_cluster.kill_taskmanager(cluster, victim)
+        producer.join()
+        cluster_lab.wait_for_committed_ids(sink, produced, timeout_s=120)
+        time.sleep(1)
+        assert recovery.delivery_counts(recovery.read_ids(sink), produced) == {
+            "producidos": produced, "leídos": produced, "perdidos": 0, "duplicados": 0}
+        raw = recovery.delivery_counts(recovery.read_ids(sink, "read_uncommitted"), produced)
+        assert raw["perdidos"] == 0 and raw["duplicados"] > 0, raw
+        after = cluster_lab.subtasks(cluster, job_id)
+        assert (after.query("subtarea == 0")["intento"] > 0).all()
+        assert (after.query("subtarea == 1")["intento"] == 0).all(), "reinició más que la región"
+        counts, table = cluster_lab.checkpoints(cluster, job_id)
+        assert counts["completados"] >= 2 and counts["restaurados"] >= 1, counts
+        assert list(table.columns) == ["id", "estado", "inicio", "duracion_s"] and len(table)
+    finally:
+        flink_cluster.rest(cluster, f"/jobs/{job_id}?mode=cancel", method="PATCH")
+        flink_cluster.replace_lost_taskmanagers(cluster)

@@ -8,7 +8,11 @@
   tiempo RUNNING → RESTARTING → RUNNING).
 - ``produce_ids_paced`` / ``wait_for_committed_ids``: escribe ``{"id": n}`` repartidos en las
   particiones, a un ritmo fijo, y espera a que un lector ``read_committed`` los vea todos.
-- ``stack_rss_mb`` / ``PeakMemory``: la memoria residente (RSS, de ``/proc``) de toda la pila.
+- ``not_yet_committed`` / ``wait_for_not_yet_committed``: cuántos registros escritos aún no ve
+  un lector ``read_committed`` (para matar un TaskManager cuando hay transacciones abiertas).
+- ``checkpoints`` / ``wait_for_checkpoints``: los *checkpoints* completados y su duración
+  (``/jobs/:jid/checkpoints``), y esperar al primero.
+- ``stack_rss_mb`` / ``PeakMemory``: la memoria de toda la pila (viven en ``helpers.stack_memory``).
 - ``sizing_problems``: qué le falta a un plan de ranuras, paralelismo y particiones.
 """
 
@@ -16,15 +20,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from helpers import flink_cluster, kafka_local
+from helpers import flink_cluster
 from helpers.flink_cluster import ClusterConfig
 from helpers.recovery import read_ids
+from helpers.stack_memory import PeakMemory, stack_rss_mb  # noqa: F401  (cluster_lab.PeakMemory)
 from helpers.topics import produce_json
 
 FINAL_STATES = frozenset({"FINISHED", "FAILED", "CANCELED"})
@@ -71,10 +76,12 @@ def wait_for_tasks_running(config: ClusterConfig, job_id: str, timeout_s: float 
 
 
 def job_times(config: ClusterConfig, job_id: str) -> dict[str, float]:
-    """Segundos desde que se creó el *job* hasta que entró a cada estado (``RUNNING``, ...)."""
-    stamps = flink_cluster.rest(config, f"/jobs/{job_id}")["timestamps"]
-    created = stamps["CREATED"]
-    return {state: (ms - created) / 1000 for state, ms in stamps.items() if ms > 0}
+    """Segundos desde que el JobManager recibió el *job* (su primer estado, ``INITIALIZING``)
+    hasta que entró a cada estado (``RUNNING``, ``FINISHED``...), según ``timestamps``."""
+    stamps = {state: ms for state, ms in
+              flink_cluster.rest(config, f"/jobs/{job_id}")["timestamps"].items() if ms > 0}
+    received = min(stamps.values())
+    return {state: (ms - received) / 1000 for state, ms in stamps.items()}
 
 
 def subtasks(config: ClusterConfig, job_id: str) -> pd.DataFrame:
@@ -149,24 +156,91 @@ class StateSampler:
         return frame[frame["estado"] != frame["estado"].shift()].reset_index(drop=True)
 
 
+def _paced(first: int, last: int, per_second: float) -> Iterator[dict[str, int]]:
+    """``{"id": first}`` … ``{"id": last}``, soltados a ``per_second`` por segundo."""
+    began = time.monotonic()
+    for number in range(first, last + 1):
+        ahead = began + (number - first) / per_second - time.monotonic()
+        if ahead > 0:
+            time.sleep(ahead)
+        yield {"id": number}
+
+
 def produce_ids_paced(topic: str, first: int, last: int, per_second: float, partitions: int,
                       bootstrap: str | None = None) -> int:
     """Escribe ``{"id": first}`` … ``{"id": last}`` a ``per_second`` por segundo; da cuántos.
 
-    El ``id`` n va a la partición ``n % partitions``. Envía en tandas de una décima de segundo,
-    como una fuente que no para: así un *job* sin fin tiene trabajo mientras lo miras.
+    El ``id`` n va a la partición ``n % partitions``. Un solo productor de Kafka para todo el
+    envío (abrir uno por tanda lo frenaría): así un *job* sin fin tiene trabajo mientras lo miras.
     """
-    batch = max(1, int(per_second / 10))
-    began, sent = time.monotonic(), 0
-    for start in range(first, last + 1, batch):
-        ids = range(start, min(start + batch, last + 1))
-        sent += produce_json(topic, ({"id": n} for n in ids),
-                             partition=lambda e: e["id"] % partitions, bootstrap=bootstrap,
-                             linger_ms=5)
-        ahead = began + sent / per_second - time.monotonic()
-        if ahead > 0:
-            time.sleep(ahead)
-    return sent
+    return produce_json(topic, _paced(first, last, per_second),
+                        partition=lambda e: e["id"] % partitions, bootstrap=bootstrap,
+                        linger_ms=5)
+
+
+def not_yet_committed(topic: str, partitions: int, bootstrap: str | None = None) -> dict[int, int]:
+    """Por partición de origen (``id % partitions``): cuántos ids de ``topic`` ve un lector
+    ``read_uncommitted`` que un lector ``read_committed`` todavía no ve (escritos en una
+    transacción abierta, o detrás de una abierta)."""
+    pending = set(read_ids(topic, "read_uncommitted", bootstrap)) - set(
+        read_ids(topic, "read_committed", bootstrap))
+    counts = dict.fromkeys(range(partitions), 0)
+    for number in pending:
+        counts[number % partitions] += 1
+    return counts
+
+
+def wait_for_not_yet_committed(topic: str, at_least: int, partitions: int,
+                               timeout_s: float = 60.0, bootstrap: str | None = None
+                               ) -> dict[int, int]:
+    """Espera a que **cada** partición de origen tenga ``at_least`` ids sin confirmar en
+    ``topic`` (``not_yet_committed``); da ese conteo. Así, mates la subtarea que mates, deja
+    registros escritos que su transacción no llegó a confirmar."""
+    began = time.monotonic()
+    while True:
+        counts = not_yet_committed(topic, partitions, bootstrap)
+        if min(counts.values()) >= at_least:
+            return counts
+        if time.monotonic() - began > timeout_s:
+            raise TimeoutError(f"En {timeout_s:.0f} s ninguna lectura de {topic!r} mostró "
+                               f"{at_least} ids sin confirmar por partición (la última: {counts})."
+                               " ¿El productor ya terminó, o los checkpoints son muy seguidos?")
+        time.sleep(0.1)
+
+
+def wait_for_checkpoints(config: ClusterConfig, job_id: str, completed: int = 1,
+                         timeout_s: float = 60.0) -> int:
+    """Espera a que el *job* tenga ``completed`` *checkpoints* completados; da cuántos hay.
+
+    Lee ``/jobs/:jid/checkpoints``. Antes del primero, una falla no tiene desde dónde recuperarse.
+    """
+    began = time.monotonic()
+    while True:
+        done = flink_cluster.rest(config, f"/jobs/{job_id}/checkpoints")["counts"]["completed"]
+        if done >= completed:
+            return done
+        if time.monotonic() - began > timeout_s:
+            raise TimeoutError(f"El job {job_id} completó {done} checkpoints en {timeout_s:.0f} s "
+                               f"(esperaba {completed}): mira la pestaña Checkpoints en "
+                               f"{config.rest_url}")
+        time.sleep(0.1)
+
+
+def checkpoints(config: ClusterConfig, job_id: str) -> tuple[dict[str, int], pd.DataFrame]:
+    """Los *checkpoints* del *job* según ``/jobs/:jid/checkpoints``.
+
+    Da los conteos (``completados``, ``fallidos``, ``en_curso``...) y una tabla con ``id``,
+    ``estado``, ``inicio`` (segundos de época) y ``duracion_s`` (de disparado a confirmado por
+    todas las subtareas). El JobManager guarda solo los últimos (``web.checkpoints.history``).
+    """
+    data = flink_cluster.rest(config, f"/jobs/{job_id}/checkpoints")
+    names = {"completed": "completados", "failed": "fallidos", "in_progress": "en_curso",
+             "restored": "restaurados", "total": "total"}
+    counts = {names[k]: v for k, v in data["counts"].items() if k in names}
+    rows = [{"id": c["id"], "estado": c["status"], "inicio": c["trigger_timestamp"] / 1000,
+             "duracion_s": c["end_to_end_duration"] / 1000} for c in data["history"]]
+    table = pd.DataFrame(rows, columns=["id", "estado", "inicio", "duracion_s"])
+    return counts, table.sort_values("id", ignore_index=True)
 
 
 def wait_for_committed_ids(topic: str, count: int, timeout_s: float = 180.0,
@@ -186,75 +260,6 @@ def wait_for_committed_ids(topic: str, count: int, timeout_s: float = 180.0,
     return time.monotonic() - began
 
 
-# --- Memoria -------------------------------------------------------------------
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def _children(pid: int) -> list[int]:
-    """Todos los descendientes de ``pid`` (hijos, nietos...) según ``/proc``."""
-    parents: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        parents.setdefault(ppid, []).append(int(stat.parent.name))
-    found, pending = [], [pid]
-    while pending:
-        for child in parents.get(pending.pop(), []):
-            found.append(child)
-            pending.append(child)
-    return found
-
-
-def stack_rss_mb(config: ClusterConfig, notebook_pid: int) -> dict[str, float]:
-    """RSS en MB de cada parte de la pila: broker, JobManager, TaskManagers (con sus hijos, p. ej.
-    trabajadores de Python) y el cuaderno (su proceso y sus hijos, como la JVM de PyFlink)."""
-    running = flink_cluster.processes(config)
-    broker = kafka_local.running_pid()
-    parts = {"broker de Kafka": _rss_mb(broker) if broker else 0.0}
-    parts["JobManager"] = sum(_rss_mb(pid) for pid in running["JobManager"])
-    parts["TaskManagers"] = sum(_rss_mb(p) for pid in running["TaskManager"]
-                                for p in [pid, *_children(pid)])
-    parts["cuaderno"] = sum(_rss_mb(p) for p in [notebook_pid, *_children(notebook_pid)])
-    return parts
-
-
-@dataclass
-class PeakMemory:
-    """Un hilo que mide ``stack_rss_mb`` cada ``every_s`` s y guarda el mayor total (``peak``)."""
-
-    config: ClusterConfig
-    notebook_pid: int
-    every_s: float = 1.0
-    peak: dict[str, float] = field(default_factory=dict)
-    _stop: threading.Event = field(default_factory=threading.Event)
-
-    def start(self) -> PeakMemory:
-        threading.Thread(target=self._loop, daemon=True, name="peak-memory").start()
-        return self
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.every_s):
-            parts = stack_rss_mb(self.config, self.notebook_pid)
-            if sum(parts.values()) > sum(self.peak.values()):
-                self.peak = parts
-
-    def stop(self) -> dict[str, float]:
-        """Deja de medir y devuelve el reparto del momento de mayor memoria."""
-        self._stop.set()
-        return self.peak
-
-
 # --- Dimensionar ---------------------------------------------------------------
 
 
@@ -270,8 +275,9 @@ def sizing_problems(plan: dict[str, int], load_per_s: int, per_subtask_per_s: in
     problems = []
     need = load_per_s * (1 + headroom)
     if par * per_subtask_per_s < need:
-        problems.append(f"{par} subtareas × {per_subtask_per_s:,} ev/s = "
-                        f"{par * per_subtask_per_s:,} ev/s no cubren {need:,.0f} ev/s "
+        each, total, needed = (f"{n:,.0f}".replace(",", " ")
+                               for n in (per_subtask_per_s, par * per_subtask_per_s, need))
+        problems.append(f"{par} subtareas × {each} ev/s = {total} ev/s no cubren {needed} ev/s "
                         f"(la carga más {headroom:.0%} de holgura)")
     if parts < par:
         problems.append(f"{parts} particiones para {par} subtareas: {par - parts} subtareas de "

@@ -23,14 +23,16 @@ def hands_chart(runs: dict[int, pd.DataFrame], vertex: int = 0) -> list[Axes]:
     managers = sorted({tm for frame in runs.values() for tm in frame["taskmanager"]})
     color = {tm: TM_COLORS[i % len(TM_COLORS)] for i, tm in enumerate(managers)}
     fig, axes = plt.subplots(1, len(runs), figsize=(3.4 * len(runs), 3.2), sharey=True)
+    top = max(int(f[f["vertice"] == vertex]["leidos"].max()) for f in runs.values()) or 1
     axes = list(axes) if len(runs) > 1 else [axes]
     for ax, (parallelism, frame) in zip(axes, sorted(runs.items())):
         rows = frame[frame["vertice"] == vertex].sort_values("subtarea")
         ax.bar([f"#{s}" for s in rows["subtarea"]], rows["leidos"],
                color=[color[tm] for tm in rows["taskmanager"]])
         for x, value in enumerate(rows["leidos"]):
-            ax.annotate(f"{value:,}", (x, value), ha="center", va="bottom", fontsize="small")
-        ax.set_ylim(top=max(rows["leidos"].max(), 1) * 1.15)  # espacio para las etiquetas
+            ax.annotate(f"{value:,}".replace(",", " "), (x, value), ha="center", va="bottom",
+                        fontsize="small")
+        ax.set_ylim(0, top * 1.15)  # la misma escala en todos los paneles, con espacio arriba
         ax.set_title(f"paralelismo {parallelism}")
         ax.set_xlabel("subtarea de la fuente")
     axes[0].set_ylabel("registros leídos")
@@ -43,15 +45,19 @@ def hands_chart(runs: dict[int, pd.DataFrame], vertex: int = 0) -> list[Axes]:
 
 
 def state_timeline(states: pd.DataFrame, output: pd.DataFrame, start: float, killed_at: float,
-                   transitions: dict[str, float] | None = None, ax: Axes | None = None) -> Axes:
+                   transitions: dict[str, float] | None = None,
+                   checkpoints: list[float] | None = None, ax: Axes | None = None) -> Axes:
     """El estado del *job* (franjas) y la salida confirmada (curva) desde ``start``.
 
     - ``states``: columnas ``t`` y ``estado`` (``StateSampler.samples``).
-    - ``output``: columnas ``t`` y ``offset`` (offset final que ve ``read_committed``; cuenta
-      también los marcadores de las transacciones, así que pasa un poco del número de registros).
+    - ``output``: columnas ``t`` y ``offset`` (offset final de la salida; cuenta también los
+      marcadores de las transacciones y los registros abortados) y, si hay varias curvas,
+      ``serie`` (``Recorder.samples``: p. ej. ``read_committed`` y ``read_uncommitted``).
     - ``killed_at``: cuándo se mató el TaskManager (segundos de época).
     - ``transitions``: instantes exactos (segundos de época) que anotó el JobManager, p. ej.
       ``{"RESTARTING": ..., "RUNNING": ...}``; cada uno es una línea vertical de su color.
+    - ``checkpoints``: cuándo terminó cada *checkpoint* completado (segundos de época): líneas
+      verticales azules punteadas.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 3.6))
@@ -61,8 +67,14 @@ def state_timeline(states: pd.DataFrame, output: pd.DataFrame, start: float, kil
         ax.axvspan(times[i], times[i + 1], ymin=0, ymax=0.08, color=STATE_COLORS.get(state, "k"),
                    label=state if state not in labeled else None, linewidth=0)
         labeled.add(state)
-    ax.step(output["t"] - start, output["offset"], where="post", color="#333333", linewidth=2,
-            label="offset final que ve read_committed")
+    series = output.groupby("serie") if "serie" in output else [("read_committed", output)]
+    for (name, curve), style in zip(series, ("-", "--", ":")):
+        ax.step(curve["t"] - start, curve["offset"], where="post", color="#333333",
+                linestyle=style, linewidth=2 if style == "-" else 1.3,
+                label=f"offset final: {str(name).split(' · ')[-1]}")
+    for i, when in enumerate(checkpoints or []):
+        ax.axvline(when - start, color="#2b8cbe", linestyle=(0, (2, 2)), linewidth=1,
+                   label="checkpoint completado" if i == 0 else None)
     ax.axvline(killed_at - start, color="#d62728", linestyle=":", linewidth=1.5,
                label="SIGKILL a un TaskManager")
     for state, when in (transitions or {}).items():
