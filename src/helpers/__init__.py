@@ -14,6 +14,11 @@ Cada módulo se ocupa de una sola cosa:
 - ``bench``, ``bench_scale``, ``bench_table``: ``make bench`` (arranque y memoria; 1 000 000 de
   facturas por lotes y por Flink; la tabla del README).
 - ``flink``: los entornos de PyFlink (DataStream y Table/SQL) con el conector de Kafka.
+- ``flink_cluster`` y ``flink_cluster_conf``: el clúster de Flink de verdad (procesos, REST, caídas)
+  y su configuración privada; ``cluster_lab``: lo que mide el cuaderno 09 en él (subtareas,
+  estados, *checkpoints*, reescalado); ``stack_memory``: memoria de toda la pila.
+- ``head_to_head``: las dos canalizaciones del cuaderno 08 (lotes y Flink SQL), la corrida en vivo y
+  el modelo de costo.
 - ``environment``: la comprobación del entorno con líneas ``[OK]`` / ``[FALLA]``.
 - ``sources``: generadores de datos deterministas (con semilla).
 - ``plots``: gráficas (un módulo por tema: ventanas, lotes, Kafka...).
