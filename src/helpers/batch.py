@@ -16,6 +16,10 @@ Piezas (el cuaderno 01 las usa; las consultas SQL y las reglas del negocio queda
   ``freshness_for_cadence``: la misma cuenta si el cron corriera con otra cadencia.
 
 Todos los instantes son milisegundos UTC (como ``event_time`` y ``arrival_time``).
+
+Importar este módulo solo carga la biblioteca estándar: ``numpy`` y los generadores de
+``helpers.sources`` se importan dentro de las funciones que los usan, para que una corrida de
+cron en un proceso nuevo (cuaderno 08) no pague importarlos.
 """
 
 from __future__ import annotations
@@ -28,11 +32,6 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-
-import numpy as np
-
-from helpers.sources.sinks import write_sqlite
-from helpers.sources.timing import arrival_order
 
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS
@@ -51,6 +50,8 @@ class Source:
 
     def __init__(self, connection: sqlite3.Connection, table: str,
                  events: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> None:
+        from helpers.sources.timing import arrival_order
+
         self.connection = connection
         self.table = table
         self.columns = tuple(columns)
@@ -73,6 +74,8 @@ class Source:
             self._next += 1
         arrived = [{c: e[c] for c in self.columns} for e in self._pending[start:self._next]]
         if arrived:
+            from helpers.sources.sinks import write_sqlite
+
             write_sqlite(self.connection, self.table, arrived, replace=False)
         return arrived
 
@@ -226,6 +229,8 @@ def percentile(values: Sequence[float], q: float) -> float:
     """El percentil ``q`` (0–100) con interpolación lineal, como ``numpy`` y ``pandas``."""
     if not values:
         raise ValueError("No hay valores")
+    import numpy as np
+
     return float(np.percentile(values, q))
 
 

@@ -6,7 +6,8 @@ la base de la aplicación). Cada corrida programada lee **solo lo nuevo** con pa
 el reporte con *upserts* (``INSERT … ON CONFLICT DO UPDATE``): una fila por cliente × ventana con
 ``facturas`` (conteo) y ``total`` (centavos). Los rechazados van a ``rechazados`` con su motivo.
 
-Una corrida (``open_db`` + ``create_destination`` + ``batch_run``) solo necesita ``sqlite3``:
+Una corrida (``open_db`` + ``create_destination`` + ``batch_run``, con ``helpers.batch.paginate_keyset``)
+solo necesita ``sqlite3``:
 ``pandas`` se importa dentro de las funciones que lo usan, para que un cron en un proceso nuevo
 (``costing.cold_batch_run``) no pague importarlo.
 """
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from helpers.batch import paginate_keyset
 from helpers.head_to_head.events import reject_reason, window_start
 
 if TYPE_CHECKING:
@@ -41,22 +43,6 @@ def open_db(path: str | Path) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=OFF")
     return connection
-
-
-def _read_new(connection: sqlite3.Connection, last_id: int,
-              page_size: int) -> tuple[list[dict[str, Any]], int]:
-    """Paginación por clave: todas las filas con ``id > last_id``, página a página; ``(filas, páginas)``."""
-    rows: list[dict[str, Any]] = []
-    pages = 0
-    while True:
-        cursor = connection.execute(READ_NEW_SQL, {"last_id": last_id, "page_size": page_size})
-        names = [column[0] for column in cursor.description]
-        page = [dict(zip(names, values)) for values in cursor.fetchall()]
-        pages += 1
-        rows += page
-        if len(page) < page_size:
-            return rows, pages
-        last_id = page[-1]["id"]
 
 
 def create_source(connection: sqlite3.Connection) -> None:
@@ -106,7 +92,8 @@ def batch_run(connection: sqlite3.Connection, last_id: int, *, window_s: int = W
     en ``reporte<suffix>``: suma su conteo y su total a lo que ya había. Devuelve ``RunStats``; su
     ``last_id`` es el punto de partida de la corrida siguiente.
     """
-    scan_rows, pages = _read_new(connection, last_id, page_size)
+    scan = paginate_keyset(connection, READ_NEW_SQL, page_size, {"last_id": last_id})
+    scan_rows = scan.rows
     window_ms = window_s * 1000
     groups: dict[tuple[str, int], list[int]] = {}
     bad = []
@@ -126,7 +113,7 @@ def batch_run(connection: sqlite3.Connection, last_id: int, *, window_s: int = W
     connection.executemany(f"INSERT INTO rechazados{suffix} VALUES (?, ?, ?, ?, ?)", bad)
     connection.commit()
     ids = [row["id"] for row in scan_rows]
-    return RunStats(last_id=ids[-1] if ids else last_id, rows_read=len(ids), pages=pages,
+    return RunStats(last_id=ids[-1] if ids else last_id, rows_read=len(ids), pages=scan.pages,
                     upserts=len(groups), rejected=len(bad), ids=ids)
 
 
