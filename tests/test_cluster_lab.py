@@ -34,19 +34,18 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[flink_cluster.
     flink_cluster.stop(config)
 
 
-def _copy_job(parallelism: int, checkpoints: str, bootstrap: str, restore: str | None = None):
-    extra = {"execution.checkpointing.interval": "1s", "execution.checkpointing.dir": checkpoints}
-    if restore:
-        extra["execution.state-recovery.path"] = restore
+def _copy_job(parallelism: int, bootstrap: str, extra: dict[str, str], *, source: str = SOURCE,
+              sink: str = SINK, name: str = "prueba-reescalar"):
+    """Job sin fin ``source`` → ``sink`` exactly-once; ``name``: grupo y prefijo transaccional."""
     t_env = flink.table_env(parallelism=parallelism, extra=extra)
     t_env.execute_sql(f"""CREATE TABLE ids (id BIGINT) WITH ('connector' = 'kafka',
-        'topic' = '{SOURCE}', 'properties.bootstrap.servers' = '{bootstrap}',
-        'properties.group.id' = 'prueba-reescalar', 'scan.startup.mode' = 'earliest-offset',
+        'topic' = '{source}', 'properties.bootstrap.servers' = '{bootstrap}',
+        'properties.group.id' = '{name}', 'scan.startup.mode' = 'earliest-offset',
         'format' = 'json')""")
     t_env.execute_sql(f"""CREATE TABLE salida (id BIGINT) WITH ('connector' = 'kafka',
-        'topic' = '{SINK}', 'properties.bootstrap.servers' = '{bootstrap}', 'format' = 'json',
+        'topic' = '{sink}', 'properties.bootstrap.servers' = '{bootstrap}', 'format' = 'json',
         'sink.delivery-guarantee' = 'exactly-once',
-        'sink.transactional-id-prefix' = 'prueba-reescalar',
+        'sink.transactional-id-prefix' = '{name}',
         'properties.transaction.timeout.ms' = '600000')""")
     return t_env.execute_sql("INSERT INTO salida SELECT id FROM ids")
 
@@ -61,10 +60,11 @@ def test_rescale_from_savepoint_2_to_4_loses_and_duplicates_nothing(
     monkeypatch.setenv("CURSO_FLINK_REST", f"127.0.0.1:{cluster.rest_port}")
     topics.create_topic(SOURCE, partitions=4)
     topics.create_topic(SINK)
-    checkpoints = (tmp_path / "checkpoints").as_uri()
+    checkpointing = {"execution.checkpointing.interval": "1s",
+                     "execution.checkpointing.dir": (tmp_path / "checkpoints").as_uri()}
     cluster_lab.produce_ids_paced(SOURCE, 1, 2000, per_second=100_000, partitions=4)
 
-    first = _copy_job(2, checkpoints, bootstrap)
+    first = _copy_job(2, bootstrap, checkpointing)
     first_id = str(first.get_job_client().get_job_id())
     try:
         _wait_committed(2000)
@@ -77,7 +77,7 @@ def test_rescale_from_savepoint_2_to_4_loses_and_duplicates_nothing(
         raise
 
     cluster_lab.produce_ids_paced(SOURCE, 2001, 4000, per_second=100_000, partitions=4)
-    second = _copy_job(4, checkpoints, bootstrap, restore=savepoint)
+    second = _copy_job(4, bootstrap, {**checkpointing, "execution.state-recovery.path": savepoint})
     second_id = str(second.get_job_client().get_job_id())
     try:
         _wait_committed(4000)
@@ -152,21 +152,12 @@ def test_kill_with_open_transactions_restarts_only_its_region(cluster, bootstrap
     topics.create_topic(sink)
     monkeypatch.setenv("CURSO_FLINK_MODE", "remote")
     monkeypatch.setenv("CURSO_FLINK_REST", f"127.0.0.1:{cluster.rest_port}")
-    t_env = flink.table_env(parallelism=2, extra={
+    job = _copy_job(2, bootstrap, {
         "execution.checkpointing.interval": "3s",
         "execution.checkpointing.dir": (tmp_path / "checkpoints").as_uri(),
         "restart-strategy.type": "fixed-delay", "restart-strategy.fixed-delay.attempts": "3",
-        "restart-strategy.fixed-delay.delay": "1s"})
-    t_env.execute_sql(f"""CREATE TABLE ids (id BIGINT) WITH ('connector' = 'kafka',
-        'topic' = '{source}', 'properties.bootstrap.servers' = '{bootstrap}',
-        'scan.startup.mode' = 'earliest-offset', 'format' = 'json')""")
-    t_env.execute_sql(f"""CREATE TABLE salida (id BIGINT) WITH ('connector' = 'kafka',
-        'topic' = '{sink}', 'properties.bootstrap.servers' = '{bootstrap}', 'format' = 'json',
-        'sink.delivery-guarantee' = 'exactly-once',
-        'sink.transactional-id-prefix' = '{sink}',
-        'properties.transaction.timeout.ms' = '600000')""")
-    job_id = str(t_env.execute_sql("INSERT INTO salida SELECT id FROM ids")
-                 .get_job_client().get_job_id())
+        "restart-strategy.fixed-delay.delay": "1s"}, source=source, sink=sink, name=sink)
+    job_id = str(job.get_job_client().get_job_id())
     produced = 8000
     try:
         cluster_lab.wait_for_tasks_running(cluster, job_id)
