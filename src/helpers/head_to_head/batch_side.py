@@ -6,10 +6,10 @@ la base de la aplicación). Cada corrida programada lee **solo lo nuevo** con pa
 el reporte con *upserts* (``INSERT … ON CONFLICT DO UPDATE``): una fila por cliente × ventana con
 ``facturas`` (conteo) y ``total`` (centavos). Los rechazados van a ``rechazados`` con su motivo.
 
-Una corrida (``open_db`` + ``create_destination`` + ``batch_run``, con ``helpers.batch.paginate_keyset``)
-solo necesita ``sqlite3``:
-``pandas`` se importa dentro de las funciones que lo usan, para que un cron en un proceso nuevo
-(``costing.cold_batch_run``) no pague importarlo.
+Una corrida (``open_db`` + ``create_destination`` + ``batch_run``, que pagina con
+``helpers.batch.paginate_keyset``) solo necesita ``sqlite3``: ``pandas`` se importa dentro de las
+funciones que lo usan, para que un cron en un proceso nuevo (``costing.cold_batch_run``) no pague
+importarlo.
 """
 
 from __future__ import annotations
