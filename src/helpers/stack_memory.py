@@ -8,37 +8,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from helpers import flink_cluster, kafka_local
+from helpers import costs, flink_cluster, kafka_local
 from helpers.flink_cluster import ClusterConfig
 
 
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def _children(pid: int) -> list[int]:
-    """Todos los descendientes de ``pid`` (hijos, nietos...) según ``/proc``."""
-    parents: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        parents.setdefault(ppid, []).append(int(stat.parent.name))
-    found, pending = [], [pid]
-    while pending:
-        for child in parents.get(pending.pop(), []):
-            found.append(child)
-            pending.append(child)
-    return found
+def _tree_rss_mb(pid: int) -> float:
+    """RSS en MB de ``pid`` y todos sus descendientes (hijos, nietos...)."""
+    return sum(costs.memory_kib(p)[0] for p in costs.process_tree(pid)) / 1024
 
 
 def stack_rss_mb(config: ClusterConfig, notebook_pid: int) -> dict[str, float]:
@@ -46,11 +23,10 @@ def stack_rss_mb(config: ClusterConfig, notebook_pid: int) -> dict[str, float]:
     trabajadores de Python) y el cuaderno (su proceso y sus hijos, como la JVM de PyFlink)."""
     running = flink_cluster.processes(config)
     broker = kafka_local.running_pid()
-    parts = {"broker de Kafka": _rss_mb(broker) if broker else 0.0}
-    parts["JobManager"] = sum(_rss_mb(pid) for pid in running["JobManager"])
-    parts["TaskManagers"] = sum(_rss_mb(p) for pid in running["TaskManager"]
-                                for p in [pid, *_children(pid)])
-    parts["cuaderno"] = sum(_rss_mb(p) for p in [notebook_pid, *_children(notebook_pid)])
+    parts = {"broker de Kafka": costs.memory_kib(broker)[0] / 1024 if broker else 0.0}
+    parts["JobManager"] = sum(costs.memory_kib(pid)[0] for pid in running["JobManager"]) / 1024
+    parts["TaskManagers"] = sum(_tree_rss_mb(pid) for pid in running["TaskManager"])
+    parts["cuaderno"] = _tree_rss_mb(notebook_pid)
     return parts
 
 
