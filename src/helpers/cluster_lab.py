@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -33,7 +33,25 @@ from helpers.stack_memory import PeakMemory, stack_rss_mb  # noqa: F401  (cluste
 from helpers.topics import produce_json
 
 FINAL_STATES = frozenset({"FINISHED", "FAILED", "CANCELED"})
+T = TypeVar("T")
 STARTING_STATES = ("CREATED", "SCHEDULED", "DEPLOYING", "INITIALIZING")
+
+
+def _poll(probe: Callable[[], T], done: Callable[[T], bool], timeout_s: float, every_s: float,
+          failure: Callable[[T], str]) -> T:
+    """Llama ``probe()`` cada ``every_s`` s hasta que ``done(valor)``; da ese valor.
+
+    Pasados ``timeout_s`` s lanza ``TimeoutError(failure(último valor))``. Todas las esperas de este
+    módulo son esta, con su pregunta y su mensaje.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = probe()
+        if done(value):
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(failure(value))
+        time.sleep(every_s)
 
 
 def wait_for_state(config: ClusterConfig, job_id: str, states: set[str] | frozenset[str],
@@ -42,19 +60,17 @@ def wait_for_state(config: ClusterConfig, job_id: str, states: set[str] | frozen
 
     Falla si pasa ``timeout_s`` o si el *job* termina en otro estado final (con su excepción).
     """
-    deadline = time.monotonic() + timeout_s
-    state = "?"
-    while time.monotonic() < deadline:
-        state = flink_cluster.rest(config, f"/jobs/{job_id}")["state"]
-        if state in states:
-            return state
-        if state in FINAL_STATES:
+    def arrived(state: str) -> bool:
+        if state not in states and state in FINAL_STATES:
             error = flink_cluster.rest(config, f"/jobs/{job_id}/exceptions").get("root-exception")
             raise RuntimeError(f"El job {job_id} terminó en {state}, no en {sorted(states)}:\n"
                                f"{str(error)[:1500]}")
-        time.sleep(every_s)
-    raise TimeoutError(f"El job {job_id} siguió en {state} {timeout_s:.0f} s "
-                       f"(esperaba {sorted(states)}). Mira la consola web: {config.rest_url}")
+        return state in states
+
+    return _poll(lambda: flink_cluster.rest(config, f"/jobs/{job_id}")["state"], arrived,
+                 timeout_s, every_s,
+                 lambda state: f"El job {job_id} siguió en {state} {timeout_s:.0f} s (esperaba "
+                               f"{sorted(states)}). Mira la consola web: {config.rest_url}")
 
 
 def wait_for_tasks_running(config: ClusterConfig, job_id: str, timeout_s: float = 120.0,
@@ -66,13 +82,12 @@ def wait_for_tasks_running(config: ClusterConfig, job_id: str, timeout_s: float 
     """
     began = time.monotonic()
     wait_for_state(config, job_id, {"RUNNING"}, timeout_s, every_s)
-    while time.monotonic() - began < timeout_s:
-        vertices = flink_cluster.rest(config, f"/jobs/{job_id}")["vertices"]
-        if all(v["tasks"]["RUNNING"] == v["parallelism"] for v in vertices):
-            return time.monotonic() - began
-        time.sleep(every_s)
-    raise TimeoutError(f"Las subtareas del job {job_id} no llegaron a RUNNING en "
-                       f"{timeout_s:.0f} s. Mira la consola web: {config.rest_url}")
+    _poll(lambda: flink_cluster.rest(config, f"/jobs/{job_id}")["vertices"],
+          lambda vertices: all(v["tasks"]["RUNNING"] == v["parallelism"] for v in vertices),
+          timeout_s - (time.monotonic() - began), every_s,
+          lambda _: f"Las subtareas del job {job_id} no llegaron a RUNNING en "
+                    f"{timeout_s:.0f} s. Mira la consola web: {config.rest_url}")
+    return time.monotonic() - began
 
 
 def job_times(config: ClusterConfig, job_id: str) -> dict[str, float]:
@@ -196,16 +211,11 @@ def wait_for_not_yet_committed(topic: str, at_least: int, partitions: int,
     """Espera a que **cada** partición de origen tenga ``at_least`` ids sin confirmar en
     ``topic`` (``not_yet_committed``); da ese conteo. Así, mates la subtarea que mates, deja
     registros escritos que su transacción no llegó a confirmar."""
-    began = time.monotonic()
-    while True:
-        counts = not_yet_committed(topic, partitions, bootstrap)
-        if min(counts.values()) >= at_least:
-            return counts
-        if time.monotonic() - began > timeout_s:
-            raise TimeoutError(f"En {timeout_s:.0f} s ninguna lectura de {topic!r} mostró "
-                               f"{at_least} ids sin confirmar por partición (la última: {counts})."
-                               " ¿El productor ya terminó, o los checkpoints son muy seguidos?")
-        time.sleep(0.1)
+    return _poll(lambda: not_yet_committed(topic, partitions, bootstrap),
+                 lambda counts: min(counts.values()) >= at_least, timeout_s, 0.1,
+                 lambda counts: f"En {timeout_s:.0f} s ninguna lectura de {topic!r} mostró "
+                                f"{at_least} ids sin confirmar por partición (la última: {counts})."
+                                " ¿El productor ya terminó, o los checkpoints son muy seguidos?")
 
 
 def wait_for_checkpoints(config: ClusterConfig, job_id: str, completed: int = 1,
@@ -214,16 +224,13 @@ def wait_for_checkpoints(config: ClusterConfig, job_id: str, completed: int = 1,
 
     Lee ``/jobs/:jid/checkpoints``. Antes del primero, una falla no tiene desde dónde recuperarse.
     """
-    began = time.monotonic()
-    while True:
-        done = flink_cluster.rest(config, f"/jobs/{job_id}/checkpoints")["counts"]["completed"]
-        if done >= completed:
-            return done
-        if time.monotonic() - began > timeout_s:
-            raise TimeoutError(f"El job {job_id} completó {done} checkpoints en {timeout_s:.0f} s "
-                               f"(esperaba {completed}): mira la pestaña Checkpoints en "
-                               f"{config.rest_url}")
-        time.sleep(0.1)
+    def completed_now() -> int:
+        return flink_cluster.rest(config, f"/jobs/{job_id}/checkpoints")["counts"]["completed"]
+
+    return _poll(completed_now, lambda done: done >= completed, timeout_s, 0.1,
+                 lambda done: f"El job {job_id} completó {done} checkpoints en {timeout_s:.0f} s "
+                              f"(esperaba {completed}): mira la pestaña Checkpoints en "
+                              f"{config.rest_url}")
 
 
 def checkpoints(config: ClusterConfig, job_id: str) -> tuple[dict[str, int], pd.DataFrame]:
@@ -251,12 +258,10 @@ def wait_for_committed_ids(topic: str, count: int, timeout_s: float = 180.0,
     un offset, así que el offset llega a ``count`` antes que los registros.
     """
     began = time.monotonic()
-    while len(set(read_ids(topic, "read_committed", bootstrap))) < count:
-        if time.monotonic() - began > timeout_s:
-            raise TimeoutError(f"Un lector read_committed no vio los {count} ids de {topic!r} en "
-                               f"{timeout_s:.0f} s: mira la pestaña Exceptions del job en la "
-                               "consola web.")
-        time.sleep(0.5)
+    _poll(lambda: len(set(read_ids(topic, "read_committed", bootstrap))),
+          lambda seen: seen >= count, timeout_s, 0.5,
+          lambda _: f"Un lector read_committed no vio los {count} ids de {topic!r} en "
+                    f"{timeout_s:.0f} s: mira la pestaña Exceptions del job en la consola web.")
     return time.monotonic() - began
 
 
