@@ -27,15 +27,14 @@ exigente).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers import paths
-from helpers.errors import CourseError, JarsMissingError
+from helpers import kafka_local
+from helpers.errors import CourseError
 from helpers.java import java_info
 from helpers.kafka_local import require_broker
 
@@ -73,18 +72,10 @@ class ReadStats:
         return self.records / self.cpu_s if self.cpu_s else None
 
 
-def _kafka_classpath() -> str:
-    jars = sorted((paths.jars_dir() / "kafka").glob("*.jar"))
-    if not any(jar.name.startswith("kafka-clients-") for jar in jars):
-        raise JarsMissingError(f"Faltan los jars de Kafka en {paths.jars_dir() / 'kafka'}: "
-                               "descárgalos con  make jars")
-    return os.pathsep.join(str(jar) for jar in jars)
-
-
 def _read_java(topic: str, bootstrap: str, timeout_s: float) -> ReadStats:
+    jars = kafka_local.classpath(kafka_local.BrokerConfig.from_env())  # falla claro si faltan
     command = [str(java_info().executable), "-Xmx512m", "-XX:+UseG1GC",
-               "-Dlog4j2.level=WARN", "-cp", _kafka_classpath(), str(JAVA_READER),
-               bootstrap, topic]
+               "-Dlog4j2.level=WARN", "-cp", jars, str(JAVA_READER), bootstrap, topic]
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     if result.returncode != 0 or not lines:
