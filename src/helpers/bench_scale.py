@@ -126,33 +126,17 @@ def _measure(kind: str, topic: str, events: int) -> dict[str, Any]:
 
 def _idle(seconds: float) -> dict[str, Any]:
     from helpers.flink import stop_job, table_env
-    from helpers.head_to_head.flink_sql import (
-        rejected_sink_ddl,
-        rejected_sql,
-        report_sink_ddl,
-        report_sql,
-        source_ddl,
-    )
+    from helpers.head_to_head import live
+    from helpers.head_to_head.flink_sql import report_job
 
     bootstrap = topics.bootstrap_servers()
     for name in (IDLE_TOPIC, f"{IDLE_TOPIC}.reporte", f"{IDLE_TOPIC}.rechazados"):
         topics.create_topic(name, 1, bootstrap=bootstrap)
-    t_env = table_env(PARALLELISM, FLINK_OPTIONS, bootstrap)
-    t_env.execute_sql(source_ddl("facturas", IDLE_TOPIC, bootstrap=bootstrap, bounded=False))
-    t_env.execute_sql(report_sink_ddl("reporte", f"{IDLE_TOPIC}.reporte", bootstrap=bootstrap))
-    t_env.execute_sql(rejected_sink_ddl("rechazados", f"{IDLE_TOPIC}.rechazados",
-                                        bootstrap=bootstrap))
-    job = t_env.create_statement_set()
-    job.add_insert_sql("INSERT INTO reporte " + report_sql("facturas"))
-    job.add_insert_sql("INSERT INTO rechazados " + rejected_sql("facturas"))
-    from pyflink.common import JobStatus
-
+    job = report_job(table_env(PARALLELISM, FLINK_OPTIONS, bootstrap), IDLE_TOPIC,
+                     f"{IDLE_TOPIC}.reporte", f"{IDLE_TOPIC}.rechazados", bootstrap=bootstrap,
+                     bounded=False)
     client = job.execute().get_job_client()
-    deadline = time.monotonic() + 120
-    while client.get_job_status().result() != JobStatus.RUNNING:
-        if time.monotonic() > deadline:
-            raise TimeoutError("El job sin fin no llegó a RUNNING en 120 s")
-        time.sleep(0.5)
+    live.wait_running(client, timeout_s=120)
     time.sleep(15)  # que terminen de arrancar las tareas y el lector de Kafka
     broker = kafka_local.running_pid()
     broker_before = costs.cpu_seconds(broker, reaped=False)

@@ -9,7 +9,8 @@ exactamente lo mismo:
 - ``report_sql``: ``TUMBLE`` por cliente × ventana; con ``python_udf=True`` el filtro de válidos lo
   decide la UDF de Python ``motivo_rechazo`` (``register_udf``) en vez de SQL puro.
 - ``rejected_sql``: cada registro malo con su motivo (rumbo a un tópico de rechazados).
-- ``run_flink`` / ``flink_report``: el job acotado completo (un *statement set*, una sola lectura).
+- ``report_job``: el *statement set* del reporte y los rechazados (una sola lectura del tópico).
+- ``run_flink`` / ``flink_report``: ese job, acotado, ejecutado y leído de vuelta.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from helpers.head_to_head.events import reject_reason
 from helpers.sql_windows import to_ms
 
 if TYPE_CHECKING:
-    from pyflink.table import TableEnvironment
+    from pyflink.table import StatementSet, TableEnvironment
 
 WATERMARK_DELAY_S = 1
 """Retraso de la marca de agua (segundos): la ventana cierra 1 s después de su final."""
@@ -112,6 +113,27 @@ def register_udf(t_env: TableEnvironment) -> None:
     t_env.create_temporary_function(UDF_NAME, udf(reject_reason, result_type=DataTypes.STRING()))
 
 
+def report_job(t_env: TableEnvironment, topic: str, out_report: str, out_rejected: str, *,
+               bootstrap: str, python_udf: bool = False, window_s: int = WINDOW_S,
+               bounded: bool = True, group_id: str | None = None) -> StatementSet:
+    """Las tres tablas y el *statement set* (reporte → ``out_report``, rechazados →
+    ``out_rejected``) sobre ``topic``, listo para ``execute()``.
+
+    Con ``python_udf`` registra antes la UDF ``motivo_rechazo``.
+    """
+    if python_udf:
+        register_udf(t_env)
+    t_env.execute_sql(source_ddl("facturas", topic, bootstrap=bootstrap, bounded=bounded,
+                                 group_id=group_id))
+    t_env.execute_sql(report_sink_ddl("reporte", out_report, bootstrap=bootstrap))
+    t_env.execute_sql(rejected_sink_ddl("rechazados", out_rejected, bootstrap=bootstrap))
+    job = t_env.create_statement_set()
+    job.add_insert_sql("INSERT INTO reporte " + report_sql("facturas", window_s=window_s,
+                                                            python_udf=python_udf))
+    job.add_insert_sql("INSERT INTO rechazados " + rejected_sql("facturas", python_udf=python_udf))
+    return job
+
+
 def report_frame(rows: pd.DataFrame | list[dict]) -> pd.DataFrame:
     """Filas JSON del tópico de reporte → columnas ``REPORT_COLUMNS`` (ventanas en ms UTC)."""
     frame = pd.DataFrame(list(rows), columns=["cliente", "window_start", "window_end",
@@ -159,17 +181,9 @@ def run_flink(topic: str, *, python_udf: bool, bootstrap: str | None = None, par
     out_report, out_rejected = f"{topic}.reporte-{variant}", f"{topic}.rechazados-{variant}"
     for name in (out_report, out_rejected):
         topics.create_topic(name, partitions=1, bootstrap=bootstrap)
-    t_env = table_env(parallelism, extra, bootstrap)
-    if python_udf:
-        register_udf(t_env)
-    t_env.execute_sql(source_ddl("facturas", topic, bootstrap=bootstrap,
-                                 group_id=f"{topic}.{variant}"))
-    t_env.execute_sql(report_sink_ddl("reporte", out_report, bootstrap=bootstrap))
-    t_env.execute_sql(rejected_sink_ddl("rechazados", out_rejected, bootstrap=bootstrap))
-    job = t_env.create_statement_set()
-    job.add_insert_sql("INSERT INTO reporte " + report_sql("facturas", window_s=window_s,
-                                                            python_udf=python_udf))
-    job.add_insert_sql("INSERT INTO rechazados " + rejected_sql("facturas", python_udf=python_udf))
+    job = report_job(table_env(parallelism, extra, bootstrap), topic, out_report, out_rejected,
+                     bootstrap=bootstrap, python_udf=python_udf, window_s=window_s,
+                     group_id=f"{topic}.{variant}")
     start = time.perf_counter()
     job.execute().wait()
     seconds = time.perf_counter() - start
